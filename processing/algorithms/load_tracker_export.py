@@ -1,0 +1,153 @@
+"""routes:loadtrackerexport — a tracker export file to route layers in a GeoPackage."""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterString,
+)
+
+from ..qgis_io import load_on_completion, require, save_default_styles
+
+FORMATS = ("auto", "csv", "xlsx", "htcds", "ctdc", "ctdc_vp")
+FORMAT_LABELS = ("Detect from the file", "Tracker export, CSV", "Tracker export, XLSX",
+                 "IOM HTCDS historic trafficking events", "CTDC case data (country level)",
+                 "CTDC victim-perpetrator file (UN region level)")
+UNRESOLVED = ("reject", "country")
+UNRESOLVED_LABELS = ("Reject the row (listed in rejected_rows with suggestions)",
+                     "Keep the place at country level (flagged, listed as a warning)")
+#: layer -> (output id, geometry type, shipped style)
+LAYERS = {
+    "route_points": ("ROUTE_POINTS", QgsProcessing.TypeVectorPoint, "route_points"),
+    "route_legs": ("ROUTE_LEGS", QgsProcessing.TypeVectorLine, "route_legs"),
+    "route_lines": ("ROUTE_LINES", QgsProcessing.TypeVectorLine, "route_lines"),
+    "places": ("PLACES", QgsProcessing.TypeVectorPoint, "places"),
+    "rejected_rows": ("REJECTED_ROWS", QgsProcessing.TypeVector, None),
+}
+
+
+class LoadTrackerExport(QgsProcessingAlgorithm):
+    INPUT, OUTPUT, PROFILE, SHEET, FORMAT = "INPUT", "OUTPUT", "PROFILE", "SHEET", "FORMAT"
+    OVERRIDES, UNRESOLVED, INCLUDE_IDENTIFYING = "OVERRIDES", "UNRESOLVED", "INCLUDE_IDENTIFYING"
+
+    def name(self):
+        return "loadtrackerexport"
+
+    def displayName(self):  # noqa: N802
+        return "Load tracker export"
+
+    def group(self):
+        return "Load"
+
+    def groupId(self):  # noqa: N802
+        return "load"
+
+    def shortHelpString(self):  # noqa: N802
+        return (
+            "Reads a route-data export (one row per reported route: origin, transit points, intended "
+            "destination, place of exploitation, estimated cases, categories) and writes five layers to "
+            "one GeoPackage: route_points (one point per stop), route_legs (one line per consecutive pair "
+            "of stops, flagged when it crosses a border), route_lines (one line per route), places (one "
+            "point per place with counts by role) and rejected_rows (row, column, value, reason and "
+            "suggestions for every cell that could not be used).\n\n"
+            "Place names are resolved offline (GeoNames, countrystatecity and Natural Earth data shipped "
+            "with the plugin); nothing is sent off this machine. Every input row is either mapped or listed "
+            "in rejected_rows: the log ends with rows in = mapped + rejected.\n\n"
+            "Reads CSV (any common encoding, ; or , separated) and XLSX tracker exports, IOM HTCDS historic "
+            "trafficking events and CTDC case data. Reporting organisation and notes are never written "
+            "unless 'Include identifying columns' is ticked."
+        )
+
+    def createInstance(self):  # noqa: N802
+        return type(self)()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        p = QgsProcessingParameterFile(self.INPUT, "Tracker export (CSV or XLSX)", behavior=QgsProcessingParameterFile.File,
+                                       fileFilter="Route exports (*.csv *.tsv *.txt *.xlsx);;All files (*.*)")
+        p.setHelp("The export file: one row per reported route. CSV in any common encoding (UTF-8, UTF-16, "
+                  "Windows-1252) with ; , or tab separators, or an XLSX workbook.")
+        self.addParameter(p)
+        p = QgsProcessingParameterFileDestination(self.OUTPUT, "Output GeoPackage", fileFilter="GeoPackage (*.gpkg)")
+        p.setHelp("GeoPackage that receives route_points, route_legs, route_lines, places and rejected_rows. "
+                  "An existing file is replaced only when every layer has been written.")
+        self.addParameter(p)
+        p = QgsProcessingParameterFile(self.PROFILE, "Column profile (JSON)", optional=True,
+                                       fileFilter="Column profiles (*.json)")
+        p.setHelp("Maps your file's column headers to the export fields. Leave empty for the default "
+                  "profile, which knows English and Swahili headers. See docs/export-format.md.")
+        self.addParameter(p)
+        p = QgsProcessingParameterString(self.SHEET, "Sheet (XLSX only)", optional=True)
+        p.setHelp("Name of the worksheet to read; empty reads the first sheet.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.FORMAT, "File format", options=list(FORMAT_LABELS), defaultValue=0)
+        p.setHelp("Detect from the file (default), or force one of the supported layouts.")
+        self.addParameter(p)
+        p = QgsProcessingParameterFile(self.OVERRIDES, "Place overrides (CSV)", optional=True,
+                                       fileFilter="CSV (*.csv)")
+        p.setHelp("Your own place list, which wins over the gazetteer: columns name, country (optional), "
+                  "lat, lon — or name, target to map a local name onto a gazetteer name.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.UNRESOLVED, "Unknown or ambiguous places", options=list(UNRESOLVED_LABELS),
+                                       defaultValue=0)
+        p.setHelp("What to do when a place name is not found or matches several places: reject the row "
+                  "(default), or keep the place at the row's country level, flagged precision='country'.")
+        self.addParameter(p)
+        p = QgsProcessingParameterBoolean(self.INCLUDE_IDENTIFYING, "Include identifying columns (organisation, notes)",
+                                          defaultValue=False)
+        p.setHelp("Reporting organisation and free-text notes can identify people and partners. They are "
+                  "read for validation but written to the layers only when this is ticked.")
+        self.addParameter(p)
+        for layer, (out_id, _type, _style) in LAYERS.items():
+            self.addOutput(QgsProcessingOutputVectorLayer(out_id, layer))
+        for out_id in ("ROWS_IN", "ROWS_MAPPED", "ROWS_REJECTED"):
+            self.addOutput(QgsProcessingOutputNumber(out_id, out_id.replace("_", " ").lower()))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        require("pandas", "geopandas", "pyogrio", "shapely", "openpyxl")
+        from ...routes_plugin.core.loader import load_export
+        from ...routes_plugin.core.readers import ReadError
+        from ...routes_plugin.core.store import StoreError
+
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        if not output.lower().endswith(".gpkg"):
+            output += ".gpkg"
+        try:
+            result = load_export(
+                path, output=output,
+                profile=self.parameterAsFile(parameters, self.PROFILE, context) or None,
+                sheet=self.parameterAsString(parameters, self.SHEET, context) or None,
+                fmt=FORMATS[self.parameterAsEnum(parameters, self.FORMAT, context)],
+                overrides=self.parameterAsFile(parameters, self.OVERRIDES, context) or None,
+                unresolved=UNRESOLVED[self.parameterAsEnum(parameters, self.UNRESOLVED, context)],
+                include_identifying=self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context),
+                feedback=feedback,
+            )
+        except InterruptedError:
+            raise QgsProcessingException("Cancelled: nothing was written.")
+        except (ReadError, StoreError) as e:
+            raise QgsProcessingException(str(e))
+        rejected = result.layers["rejected_rows"]
+        for _, row in rejected.head(50).iterrows():
+            where = f"row {row['source_row']}" + (f", column '{row['column']}'" if row["column"] else "")
+            msg = f"{where}: {row['reason']}" + (f" (did you mean: {row['suggestions']})" if row["suggestions"] else "")
+            (feedback.reportError(msg, False) if row["severity"] == "rejected" else feedback.pushWarning(msg))
+        if len(rejected) > 50:
+            feedback.pushWarning(f"... and {len(rejected) - 50} more: see the rejected_rows layer")
+        feedback.pushInfo(result.summary())
+        save_default_styles(output, {k: v[2] for k, v in LAYERS.items() if v[2]})
+        outputs = {self.OUTPUT: output, "ROWS_IN": result.report["rows_in"],
+                   "ROWS_MAPPED": result.report["rows_mapped"], "ROWS_REJECTED": result.report["rows_rejected"]}
+        for layer, (out_id, _type, style) in LAYERS.items():
+            uri = f"{output}|layername={layer}"
+            outputs[out_id] = uri
+            if context.project() is not None:
+                load_on_completion(context, uri, layer, style, out_id)
+        return outputs

@@ -1,0 +1,37 @@
+"""The Processing provider ``routes`` ("Trafficking Routes")."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+ICON = Path(__file__).resolve().parents[1] / "routes_plugin" / "icons" / "routes.svg"
+
+
+def algorithm_classes():
+    """Every algorithm of the provider."""
+    from .algorithms.load_tracker_export import LoadTrackerExport
+
+    return [LoadTrackerExport]
+
+
+class RoutesProvider(QgsProcessingProvider):
+    def id(self):
+        return "routes"
+
+    def name(self):
+        return "Trafficking Routes"
+
+    def longName(self):  # noqa: N802
+        return "Trafficking Routes: route layers, hotspots, flows and regional chapters"
+
+    def icon(self):
+        return QIcon(str(ICON))
+
+    def svgIconPath(self):  # noqa: N802
+        return str(ICON)
+
+    def loadAlgorithms(self):  # noqa: N802
+        for cls in algorithm_classes():
+            self.addAlgorithm(cls())

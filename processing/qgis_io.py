@@ -1,0 +1,224 @@
+"""The QGIS edge of every algorithm: layers in as GeoDataFrames, GeoDataFrames
+out to sinks or GeoPackage layers, shipped styles applied on load, and the
+check for Python packages QGIS's Python may lack.
+
+Only conversion lives here; all logic is in ``routes_plugin.core``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
+STYLES_DIR = PLUGIN_DIR / "routes_plugin" / "styles"
+
+#: import name -> pip package name, for the runtime check
+RUNTIME_PACKAGES = {
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "geopandas": "geopandas",
+    "pyogrio": "pyogrio",
+    "shapely": "shapely",
+    "scipy": "scipy",
+    "openpyxl": "openpyxl",
+}
+
+
+def missing_packages(modules=None) -> list[str]:
+    """pip names of the runtime packages that cannot be imported."""
+    modules = modules or RUNTIME_PACKAGES
+    return [RUNTIME_PACKAGES.get(m, m) for m in modules if importlib.util.find_spec(m) is None]
+
+
+def pip_command(packages) -> str:
+    return "python3 -m pip install --user " + " ".join(packages)
+
+
+def require(*modules) -> None:
+    """Raise a QgsProcessingException naming missing packages and the pip command."""
+    missing = missing_packages(modules or None)
+    if missing:
+        raise QgsProcessingException(
+            "This algorithm needs the Python package(s) " + ", ".join(missing)
+            + " in QGIS's Python. Install them with: " + pip_command(missing))
+
+
+# --------------------------------------------------------------------------- in
+def source_to_frame(source, feedback=None, fields=None):
+    """A QgsFeatureSource (or layer) -> GeoDataFrame with its CRS."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    names = [f.name() for f in source.fields()] if fields is None else list(fields)
+    idx = [source.fields().lookupField(n) for n in names]
+    total = source.featureCount() or 0
+    rows, wkb = [], []
+    for i, feat in enumerate(source.getFeatures()):
+        if feedback is not None and i % 5000 == 0:
+            if feedback.isCanceled():
+                raise QgsProcessingException("Cancelled")
+            if total > 0:
+                feedback.setProgress(min(100.0, 100.0 * i / total))
+        attrs = feat.attributes()
+        rows.append([_py(attrs[j]) for j in idx])
+        geom = feat.geometry()
+        wkb.append(bytes(geom.asWkb()) if not geom.isNull() else None)
+    df = pd.DataFrame(rows, columns=names)
+    geometry = shapely.from_wkb(wkb) if wkb else []
+    crs = source.sourceCrs().authid() if hasattr(source, "sourceCrs") else source.crs().authid()
+    return gpd.GeoDataFrame(df, geometry=geometry, crs=crs or None)
+
+
+def _py(value):
+    """QVariant NULLs and Qt types -> plain Python."""
+    if value is None:
+        return None
+    if isinstance(value, QVariant) and value.isNull():
+        return None
+    if hasattr(value, "isNull") and callable(value.isNull) and value.isNull():
+        return None
+    if hasattr(value, "toPyDateTime"):
+        return value.toPyDateTime()
+    if hasattr(value, "toPyDate"):
+        return value.toPyDate()
+    return value
+
+
+# --------------------------------------------------------------------------- out
+def frame_fields(frame) -> QgsFields:
+    import pandas as pd
+
+    fields = QgsFields()
+    for name in frame.columns:
+        if name == getattr(frame, "_geometry_column_name", None):
+            continue
+        dt = frame[name].dtype
+        if pd.api.types.is_bool_dtype(dt):
+            qtype = QVariant.Bool
+        elif pd.api.types.is_integer_dtype(dt):
+            qtype = QVariant.LongLong
+        elif pd.api.types.is_float_dtype(dt):
+            qtype = QVariant.Double
+        else:
+            qtype = QVariant.String
+        fields.append(QgsField(str(name), qtype))
+    return fields
+
+
+def _wkb_type(frame):
+    if not hasattr(frame, "geometry"):
+        return QgsWkbTypes.NoGeometry
+    types = set(frame.geometry.geom_type.dropna().unique())
+    if not types:
+        return QgsWkbTypes.NoGeometry if len(frame) else QgsWkbTypes.Point
+    multi = any(t.startswith("Multi") for t in types)
+    base = {"Point": QgsWkbTypes.Point, "LineString": QgsWkbTypes.LineString,
+            "Polygon": QgsWkbTypes.Polygon}[next(iter(types)).replace("Multi", "")]
+    return QgsWkbTypes.multiType(base) if multi else base
+
+
+def frame_to_sink(alg, parameters, context, name, frame, crs, feedback=None, wkb_type=None):
+    """Write a (Geo)DataFrame to the feature sink parameter ``name``; returns its dest id."""
+    import shapely
+
+    fields = frame_fields(frame)
+    wkb_type = _wkb_type(frame) if wkb_type is None else wkb_type
+    sink, dest_id = alg.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
+    if sink is None:
+        raise QgsProcessingException(alg.invalidSinkError(parameters, name))
+    geo_col = getattr(frame, "_geometry_column_name", None)
+    geoms = shapely.to_wkb(frame.geometry.values) if geo_col else [None] * len(frame)
+    values = frame[[f.name() for f in fields]].astype(object).where(frame[[f.name() for f in fields]].notna(), None)
+    n = len(frame)
+    multi = QgsWkbTypes.isMultiType(wkb_type)
+    for i, (row, wkb) in enumerate(zip(values.itertuples(index=False, name=None), geoms)):
+        if feedback is not None and i % 5000 == 0:
+            if feedback.isCanceled():
+                raise QgsProcessingException("Cancelled")
+            feedback.setProgress(100.0 * i / max(n, 1))
+        feat = QgsFeature(fields)
+        feat.setAttributes([_plain(v) for v in row])
+        if wkb is not None:
+            g = QgsGeometry()
+            g.fromWkb(wkb)
+            if multi and not g.isMultipart():
+                g.convertToMultiType()
+            feat.setGeometry(g)
+        sink.addFeature(feat, QgsFeatureSink.FastInsert)
+    return dest_id
+
+
+def _plain(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):  # numpy scalar
+        return v.item()
+    return v
+
+
+# --------------------------------------------------------------------------- styles
+class _StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
+    """Applies a shipped QML when Processing loads the output layer."""
+
+    _alive: list = []  # Processing keeps a raw pointer: keep the Python objects alive
+
+    def __init__(self, qml: Path):
+        super().__init__()
+        self.qml = qml
+        _StyleOnLoad._alive.append(self)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
+        if layer is not None and self.qml.exists():
+            layer.loadNamedStyle(str(self.qml))
+            layer.triggerRepaint()
+
+
+def style_path(qml_name: str) -> Path:
+    return STYLES_DIR / f"{qml_name}.qml"
+
+
+def style_output(context: QgsProcessingContext, dest_id: str, qml_name: str) -> None:
+    """Style the output ``dest_id`` with ``styles/<qml_name>.qml`` when it is loaded."""
+    if context.willLoadLayerOnCompletion(dest_id):
+        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(_StyleOnLoad(style_path(qml_name)))
+
+
+def load_on_completion(context: QgsProcessingContext, uri: str, name: str, qml_name: str | None,
+                       output_name: str = "") -> None:
+    """Ask Processing to load one more layer (e.g. a GeoPackage sub-layer), styled."""
+    details = QgsProcessingContext.LayerDetails(name, context.project(), output_name)
+    if qml_name:
+        details.setPostProcessor(_StyleOnLoad(style_path(qml_name)))
+    context.addLayerToLoadOnCompletion(uri, details)
+
+
+def save_default_styles(gpkg_path: str, styles: dict[str, str]) -> None:
+    """Store each layer's shipped QML as its default style inside the GeoPackage,
+    so the layers open styled in any QGIS, not only from Processing."""
+    for layer_name, qml_name in styles.items():
+        qml = style_path(qml_name)
+        if not qml.exists():
+            continue
+        layer = QgsVectorLayer(f"{gpkg_path}|layername={layer_name}", layer_name, "ogr")
+        if not layer.isValid():
+            continue
+        layer.loadNamedStyle(str(qml))
+        layer.saveStyleToDatabase(layer_name, "Trafficking Routes default style", True, "")

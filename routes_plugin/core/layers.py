@@ -1,0 +1,143 @@
+"""Build the output layers (GeoDataFrames, EPSG:4326) from :class:`Journeys`.
+
+The schema of every layer is documented in ``docs/layers.md``; this module is
+its only producer. Vectorised throughout (shapely 2 array functions).
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import categories as cat
+from .routes import IDENTIFYING, Journeys
+
+CRS = "EPSG:4326"
+LAYER_NAMES = ("route_points", "route_legs", "route_lines", "places", "rejected_rows")
+ROUTE_ATTRS = ("cases_low", "cases_high", "year", *cat.CATEGORY_FIELDS)
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lon1, lat1, lon2, lat2):
+    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _route_attrs(journeys: Journeys) -> list[str]:
+    extra = [c for c in IDENTIFYING if c in journeys.routes.columns]
+    return ["route_id", *ROUTE_ATTRS, *extra]
+
+
+def route_points(journeys: Journeys) -> gpd.GeoDataFrame:
+    s = journeys.stops
+    attrs = journeys.routes[_route_attrs(journeys)]
+    df = s.drop(columns=["column", "lat", "lon"]).merge(attrs, on="route_id", how="left")
+    geom = shapely.points(s["lon"].to_numpy(float), s["lat"].to_numpy(float))
+    return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
+
+
+def route_legs(journeys: Journeys) -> tuple[gpd.GeoDataFrame, int]:
+    """One line per consecutive pair of stops. Returns (legs, zero_length_skipped)."""
+    s = journeys.stops
+    nxt = s.shift(-1)
+    pair = (nxt["route_id"] == s["route_id"]).to_numpy()
+    a, b = s[pair].reset_index(drop=True), nxt[pair].reset_index(drop=True)
+    same = (a["place_key"] == b["place_key"]).to_numpy()
+    a, b = a[~same].reset_index(drop=True), b[~same].reset_index(drop=True)
+    df = pd.DataFrame({"route_id": a["route_id"], "source_row": a["source_row"].astype("int64")})
+    df["leg_seq"] = df.groupby("route_id").cumcount()
+    df["from_seq"], df["to_seq"] = a["seq"].astype("int64"), b["seq"].astype("int64")
+    for c in ("role", "place", "key", "county", "region", "country"):
+        src = "place_key" if c == "key" else c
+        df[f"from_{c}"], df[f"to_{c}"] = a[src].values, b[src].values
+    df["crosses_border"] = (df["from_country"] != df["to_country"]).to_numpy()
+    df["length_km"] = np.round(haversine_km(a["lon"].to_numpy(float), a["lat"].to_numpy(float),
+                                            b["lon"].to_numpy(float), b["lat"].to_numpy(float)), 3)
+    df = df.merge(journeys.routes[_route_attrs(journeys)], on="route_id", how="left")
+    coords = np.stack([a[["lon", "lat"]].to_numpy(float), b[["lon", "lat"]].to_numpy(float)], axis=1)
+    geom = shapely.linestrings(coords) if len(coords) else []
+    return gpd.GeoDataFrame(df, geometry=geom, crs=CRS), int(same.sum())
+
+
+def route_lines(journeys: Journeys, legs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    s = journeys.stops
+    r = journeys.routes
+    g = s.groupby("route_id", sort=False)
+    first, last = g.head(1).set_index("route_id"), s.drop_duplicates("route_id", keep="last").set_index("route_id")
+    # final = place of exploitation if given, else intended destination, else the last stop
+    ranked = s.assign(rank=s["role"].map({"exploitation": 0, "destination": 1}).fillna(2))
+    final = ranked.sort_values(["rank", "seq"], ascending=[True, False], kind="stable").drop_duplicates("route_id").set_index("route_id")
+    final = final.reindex(last.index).fillna(last) if len(final) else last
+    df = pd.DataFrame({"route_id": r["route_id"], "source_row": r["source_row"].astype("int64")})
+    if "source_rows" in r.columns:
+        df["source_rows"] = r["source_rows"]
+    df["n_stops"] = df["route_id"].map(g.size()).fillna(0).astype("int64")
+    for prefix, frame in (("origin", first), ("final", final)):
+        for c in ("place", "key", "county", "region", "country", "lat", "lon"):
+            src = "place_key" if c == "key" else c
+            df[f"{prefix}_{c}"] = df["route_id"].map(frame[src])
+    borders = legs.groupby("route_id")["crosses_border"].sum() if len(legs) else pd.Series(dtype="int64")
+    df["n_borders"] = df["route_id"].map(borders).fillna(0).astype("int64")
+    df["crosses_border"] = df["n_borders"] > 0
+    for c in _route_attrs(journeys)[1:]:
+        df[c] = r[c].values
+    # geometry: all stops in order; a route with one stop has none
+    multi = s[s["route_id"].map(g.size()) >= 2]
+    geom = np.full(len(df), None, dtype=object)
+    if len(multi):
+        idx = pd.factorize(multi["route_id"])[0]
+        lines = shapely.linestrings(multi[["lon", "lat"]].to_numpy(float), indices=idx)
+        pos = pd.Series(np.arange(len(df)), index=df["route_id"])
+        geom[pos[pd.unique(multi["route_id"])].to_numpy()] = lines
+    return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
+
+
+def places(journeys: Journeys) -> gpd.GeoDataFrame:
+    s = journeys.stops
+    if s.empty:
+        cols = ["place_key", "place", "precision", "county", "region", "country", "country_name",
+                "n_origin", "n_transit", "n_destination", "n_exploitation", "routes", "cases_low", "cases_high"]
+        return gpd.GeoDataFrame(columns=cols, geometry=[], crs=CRS)
+    info = s.drop_duplicates("place_key").set_index("place_key")
+    counts = pd.crosstab(s["place_key"], s["role"]).reindex(columns=list(cat.ROLE_ORDER), fill_value=0)
+    counts.columns = [f"n_{c}" for c in counts.columns]
+    per_route = s.drop_duplicates(["place_key", "route_id"]).merge(
+        journeys.routes[["route_id", "cases_low", "cases_high"]], on="route_id", how="left")
+    agg = per_route.groupby("place_key").agg(routes=("route_id", "size"), cases_low=("cases_low", "sum"),
+                                             cases_high=("cases_high", lambda v: v.sum() if v.notna().all() else pd.NA))
+    df = info[["place", "precision", "county", "region", "country", "country_name"]].join(counts).join(agg)
+    df = df.reset_index()
+    df["cases_high"] = df["cases_high"].astype("Int64")
+    geom = shapely.points(info.loc[df["place_key"], "lon"].to_numpy(float), info.loc[df["place_key"], "lat"].to_numpy(float))
+    return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
+
+
+def rejected_rows(journeys: Journeys) -> pd.DataFrame:
+    mapped = dict(zip(journeys.routes["source_row"], journeys.routes["route_id"]))
+    recs = [{"source_file": p.file, "source_row": p.row, "route_id": mapped.get(p.row),
+             "column": p.column, "value": None if p.value is None else str(p.value)[:1000], "reason": p.reason,
+             "suggestions": getattr(p, "suggestions", "") or "", "severity": p.severity}
+            for p in journeys.problems]
+    df = pd.DataFrame(recs, columns=["source_file", "source_row", "route_id", "column", "value", "reason",
+                                     "suggestions", "severity"])
+    df["source_row"] = df["source_row"].astype("Int64")
+    return df
+
+
+def build_layers(journeys: Journeys) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """All output layers and the load report (rows in/mapped/rejected, counts)."""
+    legs, zero = route_legs(journeys)
+    layers = {
+        "route_points": route_points(journeys),
+        "route_legs": legs,
+        "route_lines": route_lines(journeys, legs),
+        "places": places(journeys),
+        "rejected_rows": rejected_rows(journeys),
+    }
+    report = journeys.accounting()
+    report.update({name: len(df) for name, df in layers.items()})
+    report["zero_length_legs_skipped"] = zero
+    report["warnings"] = int((layers["rejected_rows"]["severity"] == "warning").sum())
+    return layers, report

@@ -1,0 +1,317 @@
+"""The journey model: raw export cells -> typed routes and their ordered stops.
+
+One export row is one reported route. :func:`parse_routes` turns the reader's
+table into a :class:`Journeys` value of two tables:
+
+``routes``  one row per route that could be mapped: ``route_id``,
+            ``source_row``, ``cases_low``/``cases_high``, ``year``, the
+            category fields (codes joined by ``"; "``) and, only when asked
+            for, the identifying fields.
+``stops``   one row per stop, in order: ``route_id``, ``seq``, ``role``,
+            ``input_name``, ``column`` and the resolved gazetteer place
+            (``place_key``, ``place``, ``lat``, ``lon``, ``country``,
+            ``country_name``, ``region``, ``county``, ``precision``).
+
+Problems are values, not exceptions: every cell that cannot be used becomes a
+:class:`~.readers.base.Problem`; severity ``rejected`` takes its row out of
+the route layers, ``warning`` keeps the row. Every input row is either in
+``routes`` or named by at least one ``rejected`` problem.
+
+Work is done once per distinct cell value (cases, categories, place names),
+so a million rows with a few thousand distinct places parse in seconds.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import categories as cat
+from .readers.base import Problem, RawTable
+
+#: stop columns in route order: (role, place column, country column)
+STOP_COLUMNS = (
+    ("origin", "origin", "origin_country"),
+    ("transit", "transit", None),
+    ("destination", "destination", "destination_country"),
+    ("exploitation", "exploitation_place", "exploitation_country"),
+)
+IDENTIFYING = ("reporting_org", "notes")
+UNRESOLVED_MODES = ("reject", "country")
+
+PLACE_COLUMNS = ("place_key", "place", "lat", "lon", "country", "country_name", "region", "county", "precision")
+
+
+# --------------------------------------------------------------------------- cells
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?"
+_CASES_PATTERNS = (
+    (re.compile(rf"^{_NUM}$"), "exact"),
+    (re.compile(rf"^{_NUM}\s*(?:\+|or more|and above|na zaidi)$"), "atleast"),
+    (re.compile(rf"^(?:over|more than|above|at least|>=?|zaidi ya)\s*{_NUM}$"), "atleast"),
+    (re.compile(rf"^(?:about|around|approx\.?|approximately|circa|c\.|ca\.?|~|≈|takriban|karibu)\s*{_NUM}$"), "exact"),
+    (re.compile(rf"^{_NUM}\s*(?:-|–|—|to|hadi|mpaka)\s*{_NUM}$"), "range"),
+)
+MAX_CASES = 1_000_000
+
+
+def parse_cases(text) -> tuple[float, float, str | None]:
+    """Estimated cases -> (low, high, problem). Missing bounds are NaN.
+
+    "12" -> 12/12, "10+" -> 10/NaN, "about 20" -> 20/20, "5-10" -> 5/10,
+    blank -> NaN/NaN. Anything else gives NaN/NaN and a reason.
+    """
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return np.nan, np.nan, None
+    s = re.sub(r"\s+", " ", str(text)).strip().casefold()
+    if not s:
+        return np.nan, np.nan, None
+    for pattern, kind in _CASES_PATTERNS:
+        m = pattern.match(s)
+        if not m:
+            continue
+        nums = [int(g.replace(",", "")) for g in m.groups() if g is not None]
+        if any(n > MAX_CASES for n in nums):
+            return np.nan, np.nan, f"{nums[-1]} cases is implausibly large (more than {MAX_CASES:,})"
+        if kind == "exact":
+            return nums[0], nums[0], None
+        if kind == "atleast":
+            return nums[0], np.nan, None
+        if nums[0] > nums[1]:
+            return np.nan, np.nan, f"range {nums[0]}-{nums[1]} runs backwards"
+        return nums[0], nums[1], None
+    return np.nan, np.nan, "not a number of cases (expected e.g. 12, 10+, about 20, 5-10)"
+
+
+def parse_year(text) -> tuple[float, str | None]:
+    """A year (1900-2100) from "2019", "2019.0", "2019-05-01", "05/2019"."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)) or not str(text).strip():
+        return np.nan, None
+    years = re.findall(r"(?<!\d)(19\d\d|20\d\d|2100)(?!\d)", str(text))
+    if len(set(years)) == 1:
+        return int(years[0]), None
+    return np.nan, "no single year between 1900 and 2100 in this cell"
+
+
+def _map_unique(series: pd.Series, fn):
+    """Apply ``fn`` once per distinct value; returns a dict value -> result."""
+    return {v: fn(v) for v in pd.unique(series.dropna())}
+
+
+# --------------------------------------------------------------------------- model
+@dataclass
+class Journeys:
+    """Parsed routes and their resolved stops (see module docstring)."""
+
+    routes: pd.DataFrame
+    stops: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    source_file: str = ""
+
+    @property
+    def rejected_rows(self) -> set[int]:
+        return {p.row for p in self.problems if p.severity == "rejected" and p.row is not None}
+
+    def accounting(self) -> dict[str, int]:
+        """rows in = rows mapped + rows rejected (distinct input rows)."""
+        mapped_rows = set()
+        if "source_rows" in self.routes.columns:
+            for v in self.routes["source_rows"].dropna():
+                mapped_rows.update(int(x) for x in str(v).split(";") if x.strip())
+        mapped_rows.update(int(r) for r in self.routes["source_row"])
+        rejected = self.rejected_rows - mapped_rows
+        return {"rows_in": self.rows_read, "rows_mapped": len(mapped_rows), "rows_rejected": len(rejected)}
+
+
+def stable_route_id(row_values) -> str:
+    """A route id derived from the row's content (same content, same id)."""
+    text = "\x1f".join("" if pd.isna(v) else str(v).strip().casefold() for v in row_values)
+    return "r-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_identifying: bool = False,
+                 feedback=None) -> Journeys:
+    """Parse the reader's table into :class:`Journeys`.
+
+    ``gazetteer`` is a :class:`~.gazetteer.Gazetteer`. ``unresolved``:
+    ``"reject"`` sends a row with an unknown or ambiguous place to the
+    rejected rows; ``"country"`` keeps such a place at country level (flagged
+    ``precision='country'`` and reported as a warning) when the row names its
+    country, and rejects the row otherwise. ``feedback`` may be any object
+    with ``setProgress(float)`` and ``isCanceled()``.
+    """
+    if unresolved not in UNRESOLVED_MODES:
+        raise ValueError(f"unresolved must be one of {UNRESOLVED_MODES}")
+    f = raw.frame
+    src = raw.source_file
+    problems: list[Problem] = list(raw.problems)
+
+    def problem(rows, column, values, reason, severity="rejected", suggestions=""):
+        for r, v in zip(rows, values):
+            problems.append(Problem(src, int(r), raw.column_map.get(column, column), None if pd.isna(v) else str(v),
+                                    reason, severity, suggestions=suggestions))
+
+    def progress(p):
+        if feedback is not None:
+            if feedback.isCanceled():
+                raise InterruptedError("cancelled")
+            feedback.setProgress(p)
+
+    rows = pd.DataFrame({"source_row": f["source_row"].astype("int64")}, index=f.index)
+    if "source_rows" in f.columns:
+        rows["source_rows"] = f["source_rows"]
+    # --- route ids: given, else derived from content
+    content_cols = [c for c in f.columns if c not in ("source_row", "source_rows", "route_id")]
+    derived = pd.Series([stable_route_id(v) for v in f[content_cols].itertuples(index=False, name=None)],
+                        index=f.index, dtype="object")
+    given = f["route_id"] if "route_id" in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
+    rows["route_id"] = given.where(given.notna(), derived).astype(str)
+    dup = rows["route_id"].duplicated(keep="first")
+    rejected = pd.Series(False, index=f.index)
+    if dup.any():
+        first_row = rows.drop_duplicates("route_id").set_index("route_id")["source_row"]
+        for i in rows.index[dup]:
+            rid = rows.at[i, "route_id"]
+            how = "route id" if pd.notna(given.at[i]) else "the same content (no route id)"
+            problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get("route_id", "route_id"),
+                                    rid, f"duplicate of row {first_row[rid]}: {how}", "rejected"))
+        rejected |= dup
+    progress(5)
+
+    # --- cases and year
+    if "cases" in f.columns:
+        parsed = _map_unique(f["cases"], parse_cases)
+        low = f["cases"].map(lambda v: parsed[v][0] if v in parsed else np.nan)
+        high = f["cases"].map(lambda v: parsed[v][1] if v in parsed else np.nan)
+        bad = f["cases"].map(lambda v: parsed[v][2] if v in parsed else None)
+        m = bad.notna()
+        for i in f.index[m]:
+            problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get("cases", "cases"),
+                                    str(f.at[i, "cases"])[:200], bad[i] + "; cases left blank", "warning"))
+        rows["cases_low"] = pd.array(low, dtype="Int64")
+        rows["cases_high"] = pd.array(high, dtype="Int64")
+    else:
+        rows["cases_low"] = pd.array([pd.NA] * len(f), dtype="Int64")
+        rows["cases_high"] = pd.array([pd.NA] * len(f), dtype="Int64")
+    year = pd.Series(np.nan, index=f.index)
+    for col in ("year", "date_reported"):
+        if col not in f.columns:
+            continue
+        parsed = _map_unique(f[col], parse_year)
+        y = f[col].map(lambda v: parsed[v][0] if v in parsed else np.nan).astype(float)
+        bad = f[col].map(lambda v: parsed[v][1] if v in parsed else None).notna()
+        for i in f.index[bad]:
+            problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get(col, col),
+                                    str(f.at[i, col])[:200], parsed[f.at[i, col]][1] + "; year left blank", "warning"))
+        year = year.fillna(y)
+    rows["year"] = pd.array(year, dtype="Int64")
+
+    # --- categories (codes joined by "; ")
+    for col in cat.CATEGORY_FIELDS:
+        if col in f.columns:
+            norm = _map_unique(f[col], lambda v, c=col: cat.join(cat.normalise_categories(c, v)))
+            rows[col] = f[col].map(norm).replace("", pd.NA)
+        else:
+            rows[col] = pd.Series(pd.NA, index=f.index, dtype="object")
+    if include_identifying:
+        for col in IDENTIFYING:
+            if col in f.columns:
+                rows[col] = f[col]
+    progress(15)
+
+    # --- stops, long format
+    parts = []
+    for order, (role, col, ccol) in enumerate(STOP_COLUMNS):
+        if col not in f.columns and (ccol is None or ccol not in f.columns):
+            continue
+        names = f[col] if col in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
+        hint = f[ccol] if ccol and ccol in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
+        if role == "transit":
+            split = _map_unique(names, cat.split_cell)
+            items = names.map(lambda v: split.get(v, []) if pd.notna(v) else [])
+            long = items.explode().dropna()
+            part = pd.DataFrame({"row": long.index, "input_name": long.values, "country_input": pd.NA,
+                                 "column": col})
+            part["sub"] = part.groupby("row").cumcount()
+        else:
+            has = names.notna() | hint.notna()
+            part = pd.DataFrame({"row": f.index[has], "input_name": names[has].values,
+                                 "country_input": hint[has].values, "column": np.where(names[has].notna(), col, ccol)})
+            part["sub"] = 0
+        part["role"] = role
+        part["order"] = order
+        parts.append(part)
+    stops = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["row", "input_name", "country_input", "column", "sub", "role", "order"])
+    # transit points have no country column: the origin's country disambiguates
+    origin_country = f["origin_country"] if "origin_country" in f.columns else pd.Series(pd.NA, index=f.index)
+    stops["hint"] = stops["country_input"].where(stops["country_input"].notna(),
+                                                  stops["row"].map(origin_country))
+    progress(25)
+
+    # --- resolve each distinct (name, hint) once
+    keys = stops[["input_name", "country_input", "hint"]].drop_duplicates()
+    resolved = {}
+    n = len(keys)
+    for k, (name, country_input, hint) in enumerate(keys.itertuples(index=False, name=None)):
+        if k % 500 == 0:
+            progress(25 + 50 * k / max(n, 1))
+        resolved[(name, country_input, hint)] = _resolve_stop(gazetteer, name, country_input, hint, unresolved)
+    res = [resolved[t] for t in stops[["input_name", "country_input", "hint"]].itertuples(index=False, name=None)]
+    stops["status"] = [r[0] for r in res]
+    stops["reason"] = [r[2] for r in res]
+    stops["suggestions"] = [r[3] for r in res]
+    places = [r[1] for r in res]
+    for c in PLACE_COLUMNS:
+        key = "key" if c == "place_key" else ("name" if c == "place" else c)
+        stops[c] = [getattr(p, key) if p is not None else None for p in places]
+    progress(78)
+
+    # --- problems from places
+    srow = rows["source_row"]
+    bad = stops[stops["status"] != "ok"]
+    for st in bad.itertuples(index=False):
+        sev = "warning" if st.status == "country" else "rejected"
+        value = st.input_name if pd.notna(st.input_name) else st.country_input
+        problems.append(Problem(src, int(srow[st.row]), raw.column_map.get(st.column, st.column),
+                                None if pd.isna(value) else str(value), st.reason, sev,
+                                suggestions=st.suggestions))
+    rejected |= rows.index.isin(bad.loc[bad["status"] != "country", "row"].unique())
+    kept = stops[stops["place_key"].notna()]
+    no_place = ~rows.index.isin(kept["row"].unique()) & ~rejected
+    for i in rows.index[no_place]:
+        problems.append(Problem(src, int(srow[i]), None, None,
+                                "no origin, transit, destination or exploitation place in this row", "rejected"))
+    rejected |= no_place
+
+    routes = rows[~rejected].reset_index(drop=True)
+    kept = kept[~kept["row"].isin(rows.index[rejected])].sort_values(["row", "order", "sub"])
+    kept = kept.assign(route_id=kept["row"].map(rows["route_id"]), source_row=kept["row"].map(srow))
+    kept["seq"] = kept.groupby("row").cumcount()
+    stops_out = kept[["route_id", "source_row", "seq", "role", "input_name", "column", *PLACE_COLUMNS]].reset_index(drop=True)
+    progress(85)
+    return Journeys(routes=routes, stops=stops_out, problems=problems, rows_read=raw.rows_read, source_file=src)
+
+
+def _resolve_stop(gazetteer, name, country_input, hint, unresolved):
+    """-> (status, Place|None, reason, suggestions). Status: ok | country
+    (kept at the row's country, a warning) | unknown | ambiguous | invalid."""
+    hint = None if hint is None or pd.isna(hint) else str(hint)
+    if name is None or pd.isna(name):  # only a country was given
+        place = gazetteer.country(str(country_input))
+        if place is None:
+            return "unknown", None, f"'{country_input}' is not a known country", ""
+        return "ok", place, "", ""
+    res = gazetteer.resolve(str(name), hint)
+    suggestions = "; ".join(res.suggestions)
+    if res.status == "ok":
+        return "ok", res.place, "", ""
+    if unresolved == "country" and country_input is not None and not pd.isna(country_input):
+        # only the row's own country column decides (never the origin's, for transit)
+        fallback = gazetteer.country(str(country_input))
+        if fallback is not None:
+            return "country", fallback, f"{res.reason}; kept at country level ({fallback.country})", suggestions
+    return res.status, None, res.reason, suggestions
