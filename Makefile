@@ -32,7 +32,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -c "import numpy, osgeo.gdal_array, qgis.core; assert numpy.__version__.startswith('1.'), numpy.__version__"
 	touch $@
 
-test: setup
+test: setup translations
 	mkdir -p $(TEST_HOME)
 	HOME=$(TEST_HOME) $(PY) -m pytest -q
 
@@ -47,10 +47,15 @@ demo: setup
 gazetteer: setup
 	$(PY) scripts/build_gazetteer.py
 
-package:
+translations: setup
+	$(PY) scripts/i18n.py --check
+	for ts in routes_plugin/i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm; done
+
+package: translations
 	rm -rf build/package dist/$(PKG_NAME).zip && mkdir -p build/package/$(PKG_NAME) dist
 	git ls-files -z --cached --others --exclude-standard | grep -zvE '^(tests|bench|scripts|docs|\.ci)/|^(Makefile|requirements.*\.txt|pytest\.ini|\.gitignore)$$' \
 	  | xargs -0 -I{} cp --parents {} build/package/$(PKG_NAME)/
+	cp routes_plugin/i18n/*.qm build/package/$(PKG_NAME)/routes_plugin/i18n/
 	find build/package -name '__pycache__' -prune -exec rm -rf {} +
 	cd build/package && zip -qr ../../dist/$(PKG_NAME).zip $(PKG_NAME)
 	@echo "dist/$(PKG_NAME).zip"

@@ -36,6 +36,7 @@ LAYERS = {
 class LoadTrackerExport(QgsProcessingAlgorithm):
     INPUT, OUTPUT, PROFILE, SHEET, FORMAT = "INPUT", "OUTPUT", "PROFILE", "SHEET", "FORMAT"
     OVERRIDES, UNRESOLVED, INCLUDE_IDENTIFYING = "OVERRIDES", "UNRESOLVED", "INCLUDE_IDENTIFYING"
+    HOME_COUNTRY = "HOME_COUNTRY"
 
     def name(self):
         return "loadtrackerexport"
@@ -99,6 +100,12 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
         p.setHelp("What to do when a place name is not found or matches several places: reject the row "
                   "(default), or keep the place at the row's country level, flagged precision='country'.")
         self.addParameter(p)
+        p = QgsProcessingParameterString(self.HOME_COUNTRY, "Home country (for transit points)", defaultValue="KEN",
+                                         optional=True)
+        p.setHelp("Transit points have no country column: each is looked up in the route's origin country, then "
+                  "in this country (ISO code or name; the network's own country), then anywhere. A name that still "
+                  "matches several places is reported as ambiguous.")
+        self.addParameter(p)
         p = QgsProcessingParameterBoolean(self.INCLUDE_IDENTIFYING, "Include identifying columns (organisation, notes)",
                                           defaultValue=False)
         p.setHelp("Reporting organisation and free-text notes can identify people and partners. They are "
@@ -128,6 +135,7 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
                 overrides=self.parameterAsFile(parameters, self.OVERRIDES, context) or None,
                 unresolved=UNRESOLVED[self.parameterAsEnum(parameters, self.UNRESOLVED, context)],
                 include_identifying=self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context),
+                home_country=self.parameterAsString(parameters, self.HOME_COUNTRY, context) or None,
                 feedback=feedback,
             )
         except InterruptedError:

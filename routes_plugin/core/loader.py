@@ -54,11 +54,13 @@ def _check(feedback, message):
 
 
 def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrides=None,
-                unresolved="reject", include_identifying=False, feedback=None, gazetteer=None) -> LoadResult:
+                unresolved="reject", include_identifying=False, feedback=None, gazetteer=None,
+                home_country="KEN") -> LoadResult:
     """Read ``path`` and build (and, with ``output``, write) all layers.
 
     ``overrides``: path of a user overrides CSV for the gazetteer.
-    ``unresolved``: ``"reject"`` or ``"country"`` (see :func:`parse_routes`).
+    ``unresolved``: ``"reject"`` or ``"country"``; ``home_country``: where transit
+    points are looked up after the origin's country (see :func:`parse_routes`).
     Raises :class:`~.readers.ReadError` when the file cannot be read at all.
     """
     _check(feedback, f"Reading {path}")
@@ -70,7 +72,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     gaz = gazetteer or Gazetteer.load(overrides=overrides)
     _check(feedback, "Resolving places (offline gazetteer)")
     journeys = parse_routes(raw, gaz, unresolved=unresolved, include_identifying=include_identifying,
-                            feedback=_Steps(feedback, 5, 80))
+                            feedback=_Steps(feedback, 5, 80), home_country=home_country or None)
     _check(feedback, "Building layers")
     layers, report = build_layers(journeys)
     result = LoadResult(journeys, layers, report)

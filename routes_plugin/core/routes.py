@@ -132,8 +132,11 @@ def stable_route_id(row_values) -> str:
     return "r-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
+DEFAULT_HOME_COUNTRY = "KEN"
+
+
 def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_identifying: bool = False,
-                 feedback=None) -> Journeys:
+                 feedback=None, home_country: str | None = DEFAULT_HOME_COUNTRY) -> Journeys:
     """Parse the reader's table into :class:`Journeys`.
 
     ``gazetteer`` is a :class:`~.gazetteer.Gazetteer`. ``unresolved``:
@@ -142,6 +145,11 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     ``precision='country'`` and reported as a warning) when the row names its
     country, and rejects the row otherwise. ``feedback`` may be any object
     with ``setProgress(float)`` and ``isCanceled()``.
+
+    Transit points have no country column: they are looked up in the
+    origin's country, then in ``home_country`` (the network's own country,
+    Kenya by default), then anywhere; a name still matching several places
+    is ambiguous.
     """
     if unresolved not in UNRESOLVED_MODES:
         raise ValueError(f"unresolved must be one of {UNRESOLVED_MODES}")
@@ -259,7 +267,8 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     for k, (name, country_input, hint) in enumerate(keys.itertuples(index=False, name=None)):
         if k % 500 == 0:
             progress(25 + 50 * k / max(n, 1))
-        resolved[(name, country_input, hint)] = _resolve_stop(gazetteer, name, country_input, hint, unresolved)
+        resolved[(name, country_input, hint)] = _resolve_stop(gazetteer, name, country_input, hint, unresolved,
+                                                              home_country)
     res = [resolved[t] for t in stops[["input_name", "country_input", "hint"]].itertuples(index=False, name=None)]
     stops["status"] = [r[0] for r in res]
     stops["reason"] = [r[2] for r in res]
@@ -296,7 +305,7 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     return Journeys(routes=routes, stops=stops_out, problems=problems, rows_read=raw.rows_read, source_file=src)
 
 
-def _resolve_stop(gazetteer, name, country_input, hint, unresolved):
+def _resolve_stop(gazetteer, name, country_input, hint, unresolved, home_country=None):
     """-> (status, Place|None, reason, suggestions). Status: ok | country
     (kept at the row's country, a warning) | unknown | ambiguous | invalid."""
     hint = None if hint is None or pd.isna(hint) else str(hint)
@@ -306,6 +315,14 @@ def _resolve_stop(gazetteer, name, country_input, hint, unresolved):
             return "unknown", None, f"'{country_input}' is not a known country", ""
         return "ok", place, "", ""
     res = gazetteer.resolve(str(name), hint)
+    if res.status != "ok" and (country_input is None or pd.isna(country_input)):
+        # a transit point's hint is the origin's country: a preference, not a constraint
+        for fallback_hint in (home_country, None):
+            if fallback_hint != hint:
+                again = gazetteer.resolve(str(name), fallback_hint)
+                if again.status == "ok":
+                    res = again
+                    break
     suggestions = "; ".join(res.suggestions)
     if res.status == "ok":
         return "ok", res.place, "", ""

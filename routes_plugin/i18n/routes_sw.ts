@@ -1,0 +1,158 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="sw">
+  <context>
+    <name>LoadDialog</name>
+    <message>
+      <source>Load tracker export</source>
+      <translation>Pakia data ya njia</translation>
+    </message>
+    <message>
+      <source>Route exports (*.csv *.tsv *.txt *.xlsx);;All files (*.*)</source>
+      <translation>Data ya njia (*.csv *.tsv *.txt *.xlsx);;Faili zote (*.*)</translation>
+    </message>
+    <message>
+      <source>The export file: one row per reported route (CSV or XLSX).</source>
+      <translation>Faili ya data: safu moja kwa kila njia iliyoripotiwa (CSV au XLSX).</translation>
+    </message>
+    <message>
+      <source>Export file</source>
+      <translation>Faili ya data</translation>
+    </message>
+    <message>
+      <source>Column profiles (*.json)</source>
+      <translation>Wasifu wa safu (*.json)</translation>
+    </message>
+    <message>
+      <source>Optional: maps your headers to fields. Empty = default (English and Swahili headers).</source>
+      <translation>Si lazima: huoanisha vichwa vya safu zako na sehemu. Tupu = chaguo-msingi (vichwa vya Kiingereza na Kiswahili).</translation>
+    </message>
+    <message>
+      <source>Column profile</source>
+      <translation>Wasifu wa safu</translation>
+    </message>
+    <message>
+      <source>CSV (*.csv)</source>
+      <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+      <source>Optional: your own places (name, country, lat, lon), which win over the gazetteer.</source>
+      <translation>Si lazima: maeneo yako mwenyewe (jina, nchi, lat, lon), yanayotangulia orodha ya majina ya maeneo.</translation>
+    </message>
+    <message>
+      <source>Place overrides</source>
+      <translation>Marekebisho ya maeneo</translation>
+    </message>
+    <message>
+      <source>What to do with a place that is unknown or matches several places.</source>
+      <translation>Nini kifanyike kwa eneo lisilojulikana au linalolingana na maeneo kadhaa.</translation>
+    </message>
+    <message>
+      <source>Unknown places</source>
+      <translation>Maeneo yasiyojulikana</translation>
+    </message>
+    <message>
+      <source>Include reporting organisation and notes in the layers</source>
+      <translation>Jumuisha shirika linaloripoti na maelezo kwenye tabaka</translation>
+    </message>
+    <message>
+      <source>These columns can identify people and partners; off by default.</source>
+      <translation>Safu hizi zinaweza kutambulisha watu na washirika; zimezimwa kwa chaguo-msingi.</translation>
+    </message>
+    <message>
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <source>GeoPackage that receives the five layers.</source>
+      <translation>GeoPackage itakayopokea tabaka tano.</translation>
+    </message>
+    <message>
+      <source>Output GeoPackage</source>
+      <translation>GeoPackage ya matokeo</translation>
+    </message>
+    <message>
+      <source>Preview</source>
+      <translation>Hakiki</translation>
+    </message>
+    <message>
+      <source>Choose an export file, then Preview.</source>
+      <translation>Chagua faili ya data, kisha Hakiki.</translation>
+    </message>
+    <message>
+      <source>Load…</source>
+      <translation>Pakia…</translation>
+    </message>
+    <message>
+      <source>Column mapping</source>
+      <translation>Uoanishaji wa safu</translation>
+    </message>
+    <message>
+      <source>Reject the row</source>
+      <translation>Kataa safu</translation>
+    </message>
+    <message>
+      <source>Keep the place at country level (flagged)</source>
+      <translation>Weka eneo kwa kiwango cha nchi (limewekwa alama)</translation>
+    </message>
+    <message>
+      <source>Choose an export file first.</source>
+      <translation>Chagua faili ya data kwanza.</translation>
+    </message>
+    <message>
+      <source>{0} rows in the file ({1}); previewing {2}: {3} would be mapped, {4} rejected.</source>
+      <translation>Safu {0} kwenye faili ({1}); inahakiki {2}: {3} zingewekwa kwenye ramani, {4} zingekataliwa.</translation>
+    </message>
+    <message>
+      <source>Field</source>
+      <translation>Sehemu</translation>
+    </message>
+    <message>
+      <source>Column in the file</source>
+      <translation>Safu kwenye faili</translation>
+    </message>
+    <message>
+      <source>Row</source>
+      <translation>Safu</translation>
+    </message>
+    <message>
+      <source>Column</source>
+      <translation>Safu wima</translation>
+    </message>
+    <message>
+      <source>Value</source>
+      <translation>Thamani</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>Sababu</translation>
+    </message>
+    <message>
+      <source>Suggestions</source>
+      <translation>Mapendekezo</translation>
+    </message>
+    <message>
+      <source>Severity</source>
+      <translation>Uzito</translation>
+    </message>
+    <message>
+      <source>Unmatched places and problems ({0})</source>
+      <translation>Maeneo yasiyolingana na matatizo ({0})</translation>
+    </message>
+  </context>
+  <context>
+    <name>RoutesPlugin</name>
+    <message>
+      <source>Load tracker export…</source>
+      <translation>Pakia data ya njia…</translation>
+    </message>
+    <message>
+      <source>Trafficking Routes needs Python packages that QGIS's Python lacks: {0}. Install them with: {1}</source>
+      <translation>Trafficking Routes inahitaji vifurushi vya Python ambavyo Python ya QGIS haina: {0}. Visakinishe kwa: {1}</translation>
+    </message>
+    <message>
+      <source>Install the missing packages first: {0}</source>
+      <translation>Sakinisha kwanza vifurushi vinavyokosekana: {0}</translation>
+    </message>
+  </context>
+</TS>

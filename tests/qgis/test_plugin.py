@@ -1,0 +1,36 @@
+"""The plugin as QGIS loads it: provider, algorithms, help text, menu."""
+from qgis.core import QgsApplication
+
+
+def test_provider_registered(plugin):
+    provider = QgsApplication.processingRegistry().providerById("routes")
+    assert provider is not None
+    assert provider.name() == "Trafficking Routes"
+    assert not provider.icon().isNull()
+    assert "routes:loadtrackerexport" in [a.id() for a in provider.algorithms()]
+
+
+def test_every_algorithm_and_parameter_has_help(plugin):
+    provider = QgsApplication.processingRegistry().providerById("routes")
+    missing = []
+    for alg in provider.algorithms():
+        assert alg.group(), alg.id()
+        if len(alg.shortHelpString() or "") < 40:
+            missing.append(alg.id())
+        for p in alg.parameterDefinitions():
+            if len(p.help() or "") < 15:
+                missing.append(f"{alg.id()}:{p.name()}")
+    assert missing == []
+
+
+def test_menu_action(plugin):
+    texts = [a.text() for a in plugin.actions]
+    assert any("Load tracker export" in t for t in texts)
+    assert plugin.missing == []
+
+
+def test_unload_and_reload_removes_provider(plugin):
+    plugin.unload()
+    assert QgsApplication.processingRegistry().providerById("routes") is None
+    plugin.initGui()
+    assert QgsApplication.processingRegistry().providerById("routes") is not None
