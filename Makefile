@@ -41,7 +41,7 @@ test-core: setup
 
 demo: setup
 	mkdir -p $(DEMO_OUT)
-	scripts/qgis_process run routes:loadtrackerexport -- INPUT=$(CURDIR)/$(SAMPLE) OUTPUT=$(DEMO_OUT)/routes.gpkg
+	scripts/qgis_process run routes:loadtrackerexport -- INPUT=$(CURDIR)/$(SAMPLE) OVERRIDES=$(CURDIR)/routes_plugin/data/sample/overrides.csv OUTPUT=$(DEMO_OUT)/routes.gpkg
 	@echo "Demo output: $(DEMO_OUT)"
 
 gazetteer: setup

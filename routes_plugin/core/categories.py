@@ -32,7 +32,7 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
     },
     "recruitment_methods": {
         "job_offer": ("False job offer", "Ahadi ya kazi ya uongo", ("job", "job offer", "fake job", "false job offer", "employment agency", "ahadi ya kazi", "kazi")),
-        "education_offer": ("Education / scholarship offer", "Ahadi ya masomo", ("education", "scholarship", "school", "masomo", "elimu")),
+        "education_offer": ("Education / scholarship offer", "Ahadi ya masomo", ("education", "scholarship", "scholarship offer", "school", "masomo", "elimu")),
         "family_friend": ("Family member or friend", "Ndugu au rafiki", ("family", "friend", "relative", "family member", "ndugu", "rafiki", "jamaa")),
         "online": ("Online / social media", "Mtandaoni", ("online", "internet", "social media", "facebook", "whatsapp", "tiktok", "mtandao", "mtandaoni")),
         "agent_broker": ("Agent or broker", "Wakala / dalali", ("agent", "broker", "recruitment agency", "wakala", "dalali")),
