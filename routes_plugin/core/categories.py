@@ -68,14 +68,21 @@ def fold(text: str) -> str:
     return text.strip(" '\"")
 
 
+_COORDS = re.compile(r"(?<![\w.])(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)(?![\w.])")
+
+
 def split_cell(value) -> list[str]:
-    """Split a multi-value cell into its items, in order, without empties."""
+    """Split a multi-value cell into its items, in order, without empties.
+
+    A "lat, lon" pair is one item (its comma is not a separator)."""
     if value is None:
         return []
     text = str(value)
     if not text.strip():
         return []
-    return [p.strip(" .'\"") for p in _SPLIT.split(text) if p and p.strip(" .'\"")]
+    text = _COORDS.sub(lambda m: f"{m.group(1)}\x00{m.group(2)}", text)
+    items = (p.strip(" .'\"").replace("\x00", ", ") for p in _SPLIT.split(text))
+    return [p for p in items if p]
 
 
 def _alias_index(field: str) -> dict[str, str]:

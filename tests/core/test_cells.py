@@ -70,6 +70,7 @@ def test_parse_year(text, year):
     ("Kisumu na Busia", ["Kisumu", "Busia"]),
     ("Namanga | Arusha", ["Namanga", "Arusha"]),
     ("Moyale → Addis Ababa", ["Moyale", "Addis Ababa"]),
+    ("-1.28, 36.82; 0.46,34.11 -> Kampala", ["-1.28, 36.82", "0.46, 34.11", "Kampala"]),
     (";;", []),
     ("", []),
     (None, []),

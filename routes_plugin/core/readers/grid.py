@@ -1,0 +1,354 @@
+"""Read a CSV or XLSX file into a grid of text cells, safely.
+
+Nothing here evaluates anything: CSV cells are the text in the file, XLSX
+cells are the values Excel cached (formulas are never computed). Every cell is
+stripped text or ``pd.NA``. The header is the first non-blank row; blank rows
+between data rows are reported (severity ``rejected``, reason "blank row") so
+rows in = mapped + rejected holds; blank rows after the last data row are not
+data and are not counted.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+import warnings
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from ..categories import fold
+from .base import Problem, ReadError, rows_text
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+#: refuse XLSX files whose parts unpack to more than this (zip bombs)
+MAX_UNZIPPED_BYTES = 500 * 1024 ** 2
+#: ... or whose compression ratio is above this for a part bigger than MIN_RATIO_CHECK_BYTES
+MAX_RATIO = 100
+MIN_RATIO_CHECK_BYTES = 50 * 1024 ** 2
+DELIMITERS = (",", ";", "\t", "|")
+CHUNK_ROWS = 100_000
+#: the legacy encoding preferred when a non-UTF-8 file could be several
+LEGACY_DEFAULT = "cp1252"
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_SEP_LINE = re.compile(r"sep=(.)\r?\n", re.IGNORECASE)
+
+
+@dataclass
+class Grid:
+    """Header cells and data rows of one sheet (positional columns 0..n-1)."""
+
+    headers: list[str]
+    data: pd.DataFrame          # columns 0..n-1 (string dtype) + source_row
+    kind: str                   # 'csv' | 'xlsx'
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+
+    def keys(self) -> list[str]:
+        """Folded headers (``categories.fold``), by position."""
+        return [fold(h) for h in self.headers]
+
+    def find(self, *keys: str) -> int | None:
+        """Position of the first column whose folded header is one of ``keys``."""
+        folded = self.keys()
+        return next((folded.index(k) for k in keys if k in folded), None)
+
+
+def sniff_kind(path: Path) -> str:
+    """'xlsx' or 'csv' from the file's first bytes (never from its name alone)."""
+    name = path.name
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise ReadError(Problem(name, None, None, None, f"cannot open the file ({exc.strerror or exc})"))
+    if not head:
+        raise ReadError(Problem(name, None, None, None, "file is empty"))
+    if head.startswith(OLE2_MAGIC):
+        raise ReadError(Problem(name, None, None, None,
+                                "the file is password-protected or a legacy .xls workbook: remove the "
+                                "password / save it as .xlsx (Excel Workbook) or CSV and try again"))
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise ReadError(Problem(name, None, None, None, "not a valid XLSX file (it is not a zip archive)"))
+    return "csv"
+
+
+# --------------------------------------------------------------------------- shared
+def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str) -> Grid:
+    """Turn (row number, stripped cells or None) pairs into a Grid.
+
+    The first non-blank row is the header; interior blank rows become
+    'blank row' problems, trailing blank rows are dropped uncounted.
+    """
+    headers: list[str] | None = None
+    problems: list[Problem] = []
+    pending_blank: list[int] = []
+    chunks: list[pd.DataFrame] = []
+    buf: list[list] = []
+    numbers: list[int] = []
+    rows_read = 0
+
+    def flush():
+        if buf:
+            frame = pd.DataFrame(buf)
+            frame["source_row"] = numbers[:]
+            chunks.append(frame)
+            buf.clear()
+            numbers.clear()
+
+    for number, cells in rows:
+        blank = not any(cells)
+        if headers is None:
+            if not blank:
+                headers = [c or "" for c in cells]
+            continue
+        if blank:
+            pending_blank.append(number)
+            continue
+        for b in pending_blank:
+            problems.append(Problem(name, b, None, None, "blank row", "rejected"))
+        rows_read += len(pending_blank) + 1
+        pending_blank.clear()
+        buf.append(cells)
+        numbers.append(number)
+        if len(buf) >= CHUNK_ROWS:
+            flush()
+    flush()
+    if headers is None:
+        raise ReadError(Problem(name, None, None, None, "file is empty"))
+    width = max([len(headers)] + [c.shape[1] - 1 for c in chunks])
+    headers = headers + [""] * (width - len(headers))
+    if chunks:
+        data = pd.concat(chunks, ignore_index=True).reindex(columns=[*range(width), "source_row"])
+    else:
+        data = pd.DataFrame({i: [] for i in range(width)} | {"source_row": []})
+        problems.append(Problem(name, None, None, None, "the file has a header row but no data rows", "warning"))
+    cells = data.drop(columns="source_row").astype(pd.StringDtype())
+    cells["source_row"] = data["source_row"].astype("int64")
+    return Grid(headers, cells, kind, problems, rows_read)
+
+
+def column_letter(pos: int) -> str:
+    return get_column_letter(pos + 1)
+
+
+# --------------------------------------------------------------------------- CSV
+@contextmanager
+def _field_size_limit(limit: int):
+    old = csv.field_size_limit()
+    csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _detect_encoding(path: Path, head: bytes) -> tuple[str, bool]:
+    """(encoding, guessed): BOMs first, then strict UTF-8, then charset-normalizer."""
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return enc, False
+    if head.count(b"\x00") <= len(head) // 10:   # many NULs: UTF-16/32 without a BOM
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return "utf-8", False
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_path
+
+    matches = list(from_path(path))
+    if not matches:
+        return "cp1252", True
+    # Windows-1252 is the usual non-UTF-8 export here: prefer it among equally plausible guesses
+    plausible = [m for m in matches if m.chaos <= matches[0].chaos + 0.01]
+    if any(LEGACY_DEFAULT in m.could_be_from_charset for m in plausible):
+        return LEGACY_DEFAULT, True
+    return matches[0].encoding, True
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The candidate that occurs most often outside quotes in the header line (',' on ties)."""
+    first = _QUOTED.sub("", text).split("\n", 1)[0]
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], -DELIMITERS.index(d)))
+    return best if counts[best] else ","
+
+
+class _Replacements:
+    """A codec error handler that replaces undecodable bytes with U+FFFD and counts them."""
+
+    name = "trafficking_routes_replace"
+
+    def __init__(self):
+        self.count = 0
+        codecs.register_error(self.name, self)
+
+    def __call__(self, exc: UnicodeDecodeError):
+        self.count += 1
+        return "\ufffd", exc.end
+
+
+_REPLACEMENTS = _Replacements()
+
+
+def read_csv_grid(path: Path, encoding: str | None = None) -> Grid:
+    """Read a delimited text file (any common encoding and delimiter) into a Grid."""
+    name = path.name
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    guessed = False
+    if encoding is None:
+        encoding, guessed = _detect_encoding(path, head)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ReadError(Problem(name, None, None, None, f"unknown text encoding '{encoding}'"))
+    text_head = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    if not text_head.strip():
+        raise ReadError(Problem(name, None, None, None, "file is empty"))
+    lowered = text_head.lstrip().lower()
+    if lowered.startswith(("<!doctype html", "<html")) or (lowered.startswith("<") and "<html" in lowered[:2048]):
+        raise ReadError(Problem(name, None, None, None,
+                                "the file is a web page (HTML), not a CSV export: download the export "
+                                "file itself (CSV or XLSX)"))
+    sep_line = _SEP_LINE.match(text_head)   # Excel's "sep=;" hint line, not shown as a row
+    delimiter = sep_line.group(1) if sep_line else _sniff_delimiter(text_head)
+
+    def rows() -> Iterator[tuple[int, list]]:
+        with open(path, encoding=encoding, errors=_REPLACEMENTS.name, newline="") as fh:
+            if sep_line:
+                fh.readline()
+            reader = csv.reader(fh, delimiter=delimiter)
+            number = 0
+            try:
+                for number, record in enumerate(reader, start=1):
+                    if number == 1 and record:
+                        record[0] = record[0].lstrip("\ufeff")
+                    yield number, [c.strip() or None for c in record]
+            except csv.Error as exc:
+                raise ReadError(Problem(name, number + 1, None, None, f"cannot read the CSV ({exc})"))
+
+    replaced = _REPLACEMENTS.count
+    with _field_size_limit(2 ** 31 - 1):
+        grid = build_grid(rows(), name, "csv")
+    replaced = _REPLACEMENTS.count - replaced
+    if guessed or encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
+        grid.problems.insert(0, Problem(name, None, None, None,
+                                        f"the file is not UTF-8; it was read as {encoding}"
+                                        + (" (guessed)" if guessed else "")
+                                        + ": check that accented names look right", "warning"))
+    if replaced:
+        _warn_replacements(grid, name)
+    return grid
+
+
+def _warn_replacements(grid: Grid, name: str) -> None:
+    """Warn about rows holding U+FFFD, the mark of bytes that could not be decoded."""
+    cells = grid.data.drop(columns="source_row")
+    if cells.empty:
+        return
+    hit = cells.apply(lambda col: col.str.contains("\ufffd", regex=False)).fillna(False).any(axis=1)
+    bad = grid.data.loc[hit.to_numpy(dtype=bool), "source_row"].tolist()
+    if bad:
+        grid.problems.append(Problem(
+            name, bad[0] if len(bad) == 1 else None, None, None,
+            f"some characters could not be decoded and were replaced by '\ufffd' in rows {rows_text(bad)}: "
+            "save the file as UTF-8 and load it again", "warning"))
+
+
+# --------------------------------------------------------------------------- XLSX
+def _check_zip(path: Path) -> None:
+    """Refuse broken archives and zip bombs before openpyxl unpacks anything."""
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReadError(Problem(name, None, None, None, f"not a valid XLSX file (broken or truncated zip: {exc})"))
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNZIPPED_BYTES:
+        raise ReadError(Problem(name, None, None, None,
+                                f"refused: the XLSX unpacks to {total / 1024 ** 2:,.0f} MB (limit "
+                                f"{MAX_UNZIPPED_BYTES / 1024 ** 2:,.0f} MB); save it as CSV instead"))
+    for info in infos:
+        if info.file_size > MIN_RATIO_CHECK_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ReadError(Problem(name, None, None, None,
+                                    f"refused: part '{info.filename}' of the XLSX is compressed more than "
+                                    f"{MAX_RATIO}:1 (a possible zip bomb); save it as CSV instead"))
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        hint = " (it looks like an OpenDocument .ods file)" if "content.xml" in names else ""
+        raise ReadError(Problem(name, None, None, None,
+                                f"not a valid XLSX file{hint}: save it as .xlsx or CSV"))
+
+
+def cell_text(value) -> str | None:
+    """Text of a cached cell value: dates ISO, integral numbers without '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() or None
+
+
+def read_xlsx_grid(path: Path, sheet: str | int | None = None) -> Grid:
+    """Read one sheet (first, or by name / 0-based index) of an XLSX into a Grid."""
+    import openpyxl
+
+    name = path.name
+    _check_zip(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for damaged parts
+            raise ReadError(Problem(name, None, None, None, f"not a valid XLSX file ({type(exc).__name__}: {exc})"))
+        try:
+            names = wb.sheetnames
+            if sheet is None:
+                ws = wb.worksheets[0] if wb.worksheets else None
+            elif isinstance(sheet, int):
+                ws = wb.worksheets[sheet] if 0 <= sheet < len(wb.worksheets) else None
+            else:
+                ws = wb[sheet] if sheet in names else None
+            if ws is None:
+                raise ReadError(Problem(name, None, None, None,
+                                        f"sheet {sheet!r} not found; the workbook has: "
+                                        + (", ".join(repr(n) for n in names) or "no sheets")))
+            ws.reset_dimensions()   # stored dimensions are often wrong; read what is there
+
+            def rows() -> Iterator[tuple[int, list]]:
+                number = 0
+                try:
+                    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                        yield number, [cell_text(v) for v in values]
+                except ReadError:
+                    raise
+                except Exception as exc:
+                    raise ReadError(Problem(name, number + 1, None, None,
+                                            f"not a valid XLSX file ({type(exc).__name__}: {exc})"))
+
+            return build_grid(rows(), name, "xlsx")
+        finally:
+            wb.close()

@@ -1,0 +1,25 @@
+"""The Victim-Journey-Tracker-style export: one row per route, columns per the profile."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .base import CANONICAL_FIELDS, RawTable
+from .grid import Grid
+from .profile import map_headers
+
+
+def table_from_grid(grid: Grid, profile: dict, source_file: str, file: str, fmt: str) -> RawTable:
+    """Rename the grid's columns to canonical fields; unmapped columns follow them."""
+    cells = grid.data
+    has_data = [bool(cells[i].notna().any()) for i in range(len(grid.headers))]
+    positions, column_map, unmapped, problems = map_headers(grid.headers, profile, file, has_data)
+    ordered = [f for f in CANONICAL_FIELDS if f in positions]
+    frame = pd.concat(
+        [cells[["source_row"]]]
+        + [cells[positions[f]].rename(f) for f in ordered]
+        + [cells[pos].rename(name) for name, pos in unmapped],
+        axis=1)
+    return RawTable(frame=frame, source_file=source_file, fmt=fmt,
+                    column_map={f: column_map[f] for f in ordered},
+                    unmapped=[n for n, _ in unmapped],
+                    problems=grid.problems + problems, rows_read=grid.rows_read)
