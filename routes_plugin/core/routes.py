@@ -43,6 +43,7 @@ IDENTIFYING = ("reporting_org", "notes")
 UNRESOLVED_MODES = ("reject", "country")
 
 PLACE_COLUMNS = ("place_key", "place", "lat", "lon", "country", "country_name", "region", "county", "precision")
+_PLACE_ATTRS = ("key", "name", "lat", "lon", "country", "country_name", "region", "county", "precision")
 
 
 # --------------------------------------------------------------------------- cells
@@ -172,11 +173,14 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     if "source_rows" in f.columns:
         rows["source_rows"] = f["source_rows"]
     # --- route ids: given, else derived from content
-    content_cols = [c for c in f.columns if c not in ("source_row", "source_rows", "route_id")]
-    derived = pd.Series([stable_route_id(v) for v in f[content_cols].itertuples(index=False, name=None)],
-                        index=f.index, dtype="object")
     given = f["route_id"] if "route_id" in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
-    rows["route_id"] = given.where(given.notna(), derived).astype(str)
+    rows["route_id"] = given.astype(object)
+    missing = given.isna().to_numpy()
+    if missing.any():
+        content_cols = [c for c in f.columns if c not in ("source_row", "source_rows", "route_id")]
+        rows.loc[missing, "route_id"] = [stable_route_id(v) for v in
+                                         f.loc[missing, content_cols].itertuples(index=False, name=None)]
+    rows["route_id"] = rows["route_id"].astype(str)
     dup = rows["route_id"].duplicated(keep="first")
     rejected = pd.Series(False, index=f.index)
     if dup.any():
@@ -260,23 +264,21 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
                                                   stops["row"].map(origin_country))
     progress(25)
 
-    # --- resolve each distinct (name, hint) once
-    keys = stops[["input_name", "country_input", "hint"]].drop_duplicates()
-    resolved = {}
-    n = len(keys)
+    # --- resolve each distinct (name, country, hint) once, then join back
+    key_cols = ["input_name", "country_input", "hint"]
+    stops[key_cols] = stops[key_cols].astype(object).where(stops[key_cols].notna(), None)
+    keys = stops[key_cols].drop_duplicates().reset_index(drop=True)
+    found = []
     for k, (name, country_input, hint) in enumerate(keys.itertuples(index=False, name=None)):
         if k % 500 == 0:
-            progress(25 + 50 * k / max(n, 1))
-        resolved[(name, country_input, hint)] = _resolve_stop(gazetteer, name, country_input, hint, unresolved,
-                                                              home_country)
-    res = [resolved[t] for t in stops[["input_name", "country_input", "hint"]].itertuples(index=False, name=None)]
-    stops["status"] = [r[0] for r in res]
-    stops["reason"] = [r[2] for r in res]
-    stops["suggestions"] = [r[3] for r in res]
-    places = [r[1] for r in res]
-    for c in PLACE_COLUMNS:
-        key = "key" if c == "place_key" else ("name" if c == "place" else c)
-        stops[c] = [getattr(p, key) if p is not None else None for p in places]
+            progress(25 + 50 * k / max(len(keys), 1))
+        status, place, reason, suggestions = _resolve_stop(gazetteer, name, country_input, hint, unresolved,
+                                                           home_country)
+        found.append((status, reason, suggestions,
+                      *(getattr(place, a) if place is not None else None for a in _PLACE_ATTRS)))
+    resolved = pd.concat([keys, pd.DataFrame(found, columns=["status", "reason", "suggestions", *PLACE_COLUMNS])],
+                         axis=1)
+    stops = stops.merge(resolved, on=key_cols, how="left", sort=False)
     progress(78)
 
     # --- problems from places
