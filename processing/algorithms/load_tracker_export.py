@@ -143,10 +143,10 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
         except (ReadError, StoreError) as e:
             raise QgsProcessingException(str(e))
         rejected = result.layers["rejected_rows"]
-        for _, row in rejected.head(50).iterrows():
-            where = f"row {row['source_row']}" + (f", column '{row['column']}'" if row["column"] else "")
-            msg = f"{where}: {row['reason']}" + (f" (did you mean: {row['suggestions']})" if row["suggestions"] else "")
-            (feedback.reportError(msg, False) if row["severity"] == "rejected" else feedback.pushWarning(msg))
+        for row in rejected.head(50).astype(object).where(rejected.head(50).notna(), "").itertuples():
+            where = f"row {row.source_row}" + (f", column '{row.column}'" if row.column else "")
+            msg = f"{where}: {row.reason}" + (f" (did you mean: {row.suggestions})" if row.suggestions else "")
+            (feedback.reportError(msg, False) if row.severity == "rejected" else feedback.pushWarning(msg))
         if len(rejected) > 50:
             feedback.pushWarning(f"... and {len(rejected) - 50} more: see the rejected_rows layer")
         feedback.pushInfo(result.summary())

@@ -94,23 +94,42 @@ def route_lines(journeys: Journeys, legs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
 
 
-def places(journeys: Journeys) -> gpd.GeoDataFrame:
+PLACE_INFO = ["place", "precision", "county", "region", "country", "country_name", "lat", "lon"]
+PLACE_COUNTS = [f"n_{r}" for r in cat.ROLE_ORDER] + ["routes", "cases_low", "cases_high", "high_unknown"]
+
+
+def place_counts(journeys: Journeys) -> pd.DataFrame:
+    """Per place: who it is and its counts; partial tables of several chunks
+    add up (see :func:`places`)."""
     s = journeys.stops
     if s.empty:
-        cols = ["place_key", "place", "precision", "county", "region", "country", "country_name",
-                "n_origin", "n_transit", "n_destination", "n_exploitation", "routes", "cases_low", "cases_high"]
-        return gpd.GeoDataFrame(columns=cols, geometry=[], crs=CRS)
-    info = s.drop_duplicates("place_key").set_index("place_key")
+        return pd.DataFrame(columns=["place_key", *PLACE_INFO, *PLACE_COUNTS]).set_index("place_key")
+    info = s.drop_duplicates("place_key").set_index("place_key")[PLACE_INFO]
     counts = pd.crosstab(s["place_key"], s["role"]).reindex(columns=list(cat.ROLE_ORDER), fill_value=0)
     counts.columns = [f"n_{c}" for c in counts.columns]
     per_route = s.drop_duplicates(["place_key", "route_id"]).merge(
         journeys.routes[["route_id", "cases_low", "cases_high"]], on="route_id", how="left")
-    agg = per_route.groupby("place_key").agg(routes=("route_id", "size"), cases_low=("cases_low", "sum"),
-                                             cases_high=("cases_high", lambda v: v.sum() if v.notna().all() else pd.NA))
-    df = info[["place", "precision", "county", "region", "country", "country_name"]].join(counts).join(agg)
-    df = df.reset_index()
-    df["cases_high"] = df["cases_high"].astype("Int64")
-    geom = shapely.points(info.loc[df["place_key"], "lon"].to_numpy(float), info.loc[df["place_key"], "lat"].to_numpy(float))
+    agg = per_route.assign(high_unknown=per_route["cases_high"].isna()).groupby("place_key").agg(
+        routes=("route_id", "size"), cases_low=("cases_low", "sum"), cases_high=("cases_high", "sum"),
+        high_unknown=("high_unknown", "sum"))
+    return info.join(counts).join(agg)
+
+
+def places(partials) -> gpd.GeoDataFrame:
+    """The places layer from one or more :func:`place_counts` tables.
+    ``cases_high`` is missing where any route through the place has no upper bound."""
+    parts = [p for p in partials if len(p)]
+    if not parts:
+        cols = ["place_key", *PLACE_INFO[:-2], *PLACE_COUNTS[:-1]]
+        return gpd.GeoDataFrame(columns=cols, geometry=[], crs=CRS)
+    both = pd.concat(parts)
+    info = both[PLACE_INFO].groupby(level=0).first()
+    counts = both[PLACE_COUNTS].astype("float64").groupby(level=0).sum()
+    df = info.join(counts).reset_index()
+    for c in PLACE_COUNTS:
+        df[c] = df[c].astype("int64")
+    df["cases_high"] = df["cases_high"].astype("Int64").mask(df.pop("high_unknown") > 0)
+    geom = shapely.points(df.pop("lon").to_numpy(float), df.pop("lat").to_numpy(float))
     return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
 
 
@@ -123,21 +142,22 @@ def rejected_rows(journeys: Journeys) -> pd.DataFrame:
     df = pd.DataFrame(recs, columns=["source_file", "source_row", "route_id", "column", "value", "reason",
                                      "suggestions", "severity"])
     df["source_row"] = df["source_row"].astype("Int64")
-    return df
+    text = ["source_file", "route_id", "column", "value", "reason", "suggestions", "severity"]
+    return df.astype({c: "str" for c in text})
 
 
 def build_layers(journeys: Journeys) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
-    """All output layers and the load report (rows in/mapped/rejected, counts)."""
+    """All output layers of one (chunk of an) export, and its counts.
+    ``places`` is left as its partial counts (``place_counts``): chunks add up."""
     legs, zero = route_legs(journeys)
     layers = {
         "route_points": route_points(journeys),
         "route_legs": legs,
         "route_lines": route_lines(journeys, legs),
-        "places": places(journeys),
+        "place_counts": place_counts(journeys),
         "rejected_rows": rejected_rows(journeys),
     }
-    report = journeys.accounting()
-    report.update({name: len(df) for name, df in layers.items()})
+    report = {name: len(df) for name, df in layers.items() if name != "place_counts"}
     report["zero_length_legs_skipped"] = zero
     report["warnings"] = int((layers["rejected_rows"]["severity"] == "warning").sum())
     return layers, report

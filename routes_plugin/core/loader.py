@@ -11,15 +11,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .gazetteer import Gazetteer
-from .layers import build_layers
-from .readers import read_export
-from .routes import Journeys, parse_routes
-from .store import write_geopackage
+from .layers import build_layers, places
+from .readers import RawTable, read_export
+from .routes import parse_routes
+from .store import GeoPackageWriter
+
+#: layers written chunk by chunk (the others are aggregated over all chunks)
+ROW_LAYERS = ("route_points", "route_legs", "route_lines")
 
 
 @dataclass
 class LoadResult:
-    journeys: Journeys
+    raw: RawTable
     layers: dict[str, pd.DataFrame]
     report: dict[str, int]
     output: str | None = None
@@ -53,14 +56,30 @@ def _check(feedback, message):
             feedback.pushInfo(message)
 
 
+#: rows parsed, built and written at a time: bounds memory on million-row exports
+CHUNK_ROWS = 25_000
+
+
+def _chunks(raw: RawTable, size: int):
+    """The raw table in row chunks; read-time problems travel with the first."""
+    n = len(raw.frame)
+    for i, start in enumerate(range(0, max(n, 1), size)):
+        yield RawTable(frame=raw.frame.iloc[start:start + size], source_file=raw.source_file, fmt=raw.fmt,
+                       column_map=raw.column_map, unmapped=raw.unmapped,
+                       problems=raw.problems if i == 0 else [], rows_read=min(size, n - start))
+
+
 def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrides=None,
                 unresolved="reject", include_identifying=False, feedback=None, gazetteer=None,
-                home_country="KEN") -> LoadResult:
+                home_country="KEN", chunk_rows=CHUNK_ROWS) -> LoadResult:
     """Read ``path`` and build (and, with ``output``, write) all layers.
 
     ``overrides``: path of a user overrides CSV for the gazetteer.
     ``unresolved``: ``"reject"`` or ``"country"``; ``home_country``: where transit
     points are looked up after the origin's country (see :func:`parse_routes`).
+    The rows are parsed, built and written ``chunk_rows`` at a time. With
+    ``output`` only ``places`` and ``rejected_rows`` stay in memory
+    (``LoadResult.layers``); without it every layer does.
     Raises :class:`~.readers.ReadError` when the file cannot be read at all.
     """
     _check(feedback, f"Reading {path}")
@@ -70,16 +89,43 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     if raw.unmapped:
         _check(feedback, "Columns not in the profile (not written): " + ", ".join(raw.unmapped))
     gaz = gazetteer or Gazetteer.load(overrides=overrides)
-    _check(feedback, "Resolving places (offline gazetteer)")
-    journeys = parse_routes(raw, gaz, unresolved=unresolved, include_identifying=include_identifying,
-                            feedback=_Steps(feedback, 5, 80), home_country=home_country or None)
-    _check(feedback, "Building layers")
-    layers, report = build_layers(journeys)
-    result = LoadResult(journeys, layers, report)
-    if output:
-        _check(feedback, f"Writing {output}")
-        write_geopackage(layers, output)
-        result.output = str(output)
+    writer = GeoPackageWriter(output) if output else None
+    try:
+        seen: dict[str, int] = {}
+        kept: dict[str, list] = {}
+        counts: dict[str, int] = {}
+        mapped, rejected = set(), set()
+        n_chunks = max(1, -(-len(raw.frame) // chunk_rows))
+        for i, chunk in enumerate(_chunks(raw, chunk_rows)):
+            _check(feedback, f"Resolving places and building layers: rows {chunk.frame['source_row'].min()}"
+                             f" to {chunk.frame['source_row'].max()}" if len(chunk.frame) else "Resolving places")
+            share = 95 / n_chunks
+            journeys = parse_routes(chunk, gaz, unresolved=unresolved, include_identifying=include_identifying,
+                                    feedback=_Steps(feedback, i * share, i * share + share * 0.6),
+                                    home_country=home_country or None, seen=seen)
+            layers, report = build_layers(journeys)
+            mapped |= journeys.mapped_rows
+            rejected |= journeys.rejected_rows
+            for k, v in report.items():
+                counts[k] = counts.get(k, 0) + v
+            for name, df in layers.items():
+                if writer is not None and name in ROW_LAYERS:
+                    writer.write(name, df)
+                else:
+                    kept.setdefault(name, []).append(df)
+            _check(feedback, f"{len(mapped)} rows mapped so far")
+        out = {name: pd.concat(parts, ignore_index=True) for name, parts in kept.items() if name != "place_counts"}
+        out["places"] = places(kept.get("place_counts", []))
+        if writer is not None:
+            _check(feedback, f"Writing {output}")
+            writer.write("places", out["places"])
+            writer.write("rejected_rows", out["rejected_rows"])
+            writer.commit()
+    finally:
+        if writer is not None:
+            writer.close()
+    counts.update(rows_in=raw.rows_read, rows_mapped=len(mapped), rows_rejected=len(rejected - mapped),
+                  places=len(out["places"]))
     if feedback is not None:
         feedback.setProgress(100)
-    return result
+    return LoadResult(raw, out, counts, str(output) if output else None)

@@ -116,15 +116,19 @@ class Journeys:
     def rejected_rows(self) -> set[int]:
         return {p.row for p in self.problems if p.severity == "rejected" and p.row is not None}
 
-    def accounting(self) -> dict[str, int]:
-        """rows in = rows mapped + rows rejected (distinct input rows)."""
-        mapped_rows = set()
+    @property
+    def mapped_rows(self) -> set[int]:
+        rows = set(self.routes["source_row"].astype(int))
         if "source_rows" in self.routes.columns:
             for v in self.routes["source_rows"].dropna():
-                mapped_rows.update(int(x) for x in str(v).split(";") if x.strip())
-        mapped_rows.update(int(r) for r in self.routes["source_row"])
-        rejected = self.rejected_rows - mapped_rows
-        return {"rows_in": self.rows_read, "rows_mapped": len(mapped_rows), "rows_rejected": len(rejected)}
+                rows.update(int(x) for x in str(v).split(";") if x.strip())
+        return rows
+
+    def accounting(self) -> dict[str, int]:
+        """rows in = rows mapped + rows rejected (distinct input rows)."""
+        mapped = self.mapped_rows
+        return {"rows_in": self.rows_read, "rows_mapped": len(mapped),
+                "rows_rejected": len(self.rejected_rows - mapped)}
 
 
 def stable_route_id(row_values) -> str:
@@ -137,7 +141,8 @@ DEFAULT_HOME_COUNTRY = "KEN"
 
 
 def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_identifying: bool = False,
-                 feedback=None, home_country: str | None = DEFAULT_HOME_COUNTRY) -> Journeys:
+                 feedback=None, home_country: str | None = DEFAULT_HOME_COUNTRY,
+                 seen: dict[str, int] | None = None) -> Journeys:
     """Parse the reader's table into :class:`Journeys`.
 
     ``gazetteer`` is a :class:`~.gazetteer.Gazetteer`. ``unresolved``:
@@ -151,6 +156,9 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     origin's country, then in ``home_country`` (the network's own country,
     Kenya by default), then anywhere; a name still matching several places
     is ambiguous.
+
+    ``seen`` (route id -> first source row) carries route ids across chunks
+    of one export: a later row with a seen id is a duplicate. It is updated.
     """
     if unresolved not in UNRESOLVED_MODES:
         raise ValueError(f"unresolved must be one of {UNRESOLVED_MODES}")
@@ -181,10 +189,12 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         rows.loc[missing, "route_id"] = [stable_route_id(v) for v in
                                          f.loc[missing, content_cols].itertuples(index=False, name=None)]
     rows["route_id"] = rows["route_id"].astype(str)
-    dup = rows["route_id"].duplicated(keep="first")
+    seen = {} if seen is None else seen
+    dup = rows["route_id"].duplicated(keep="first") | rows["route_id"].isin(seen.keys())
+    first_row = {**rows.drop_duplicates("route_id").set_index("route_id")["source_row"].to_dict(), **seen}
+    seen.update({k: v for k, v in first_row.items() if k not in seen})
     rejected = pd.Series(False, index=f.index)
     if dup.any():
-        first_row = rows.drop_duplicates("route_id").set_index("route_id")["source_row"]
         for i in rows.index[dup]:
             rid = rows.at[i, "route_id"]
             how = "route id" if pd.notna(given.at[i]) else "the same content (no route id)"

@@ -39,46 +39,62 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_geopackage(layers: dict[str, pd.DataFrame], path: str | os.PathLike, append: bool = False) -> Path:
-    """Write ``layers`` (name -> GeoDataFrame or DataFrame) to ``path``.
+class GeoPackageWriter:
+    """Writes layers chunk by chunk into a temporary GeoPackage beside
+    ``path`` and moves it into place on :meth:`commit`; closing without a
+    commit (an error, a cancel) removes it and leaves ``path`` as it was."""
 
-    With ``append=False`` the file is replaced as a whole; with ``append=True``
-    layers are added to / replaced in an existing GeoPackage.
-    """
-    path = Path(path)
-    if path.suffix.lower() != ".gpkg":
-        raise StoreError(f"{path}: output must be a .gpkg file")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise StoreError(f"{path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise StoreError(f"{path}: folder {folder} is not writable")
-    fd, tmp = tempfile.mkstemp(suffix=".gpkg", dir=folder, prefix=f".{path.stem}-")
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        if append and path.exists():
-            import shutil
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if self.path.suffix.lower() != ".gpkg":
+            raise StoreError(f"{self.path}: output must be a .gpkg file")
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if not folder.is_dir():
+            raise StoreError(f"{self.path}: folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise StoreError(f"{self.path}: folder {folder} is not writable")
+        fd, tmp = tempfile.mkstemp(suffix=".gpkg", dir=folder, prefix=f".{self.path.stem}-")
+        os.close(fd)
+        os.unlink(tmp)
+        self.tmp = Path(tmp)
+        self.written: set[str] = set()
 
-            shutil.copyfile(path, tmp)
+    def write(self, name: str, df: pd.DataFrame) -> None:
+        """Create layer ``name`` or append ``df`` to it."""
+        append = name in self.written
+        plain = _plain(df)
+        opts = {} if append else {"layer_options": {"OVERWRITE": "YES"}}
+        if isinstance(df, gpd.GeoDataFrame):
+            types = set(df.geometry.geom_type.dropna().unique())
+            gtype = types.pop() if len(types) == 1 else _default_type(name)
+            pyogrio.write_dataframe(plain, self.tmp, layer=name, driver="GPKG", append=append, use_arrow=_ARROW,
+                                    geometry_type=gtype, promote_to_multi=False, **opts)
+        else:
+            pyogrio.write_dataframe(plain, self.tmp, layer=name, driver="GPKG", append=append, use_arrow=_ARROW,
+                                    **opts)
+        self.written.add(name)
+
+    def commit(self) -> Path:
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def close(self) -> None:
+        if self.tmp.exists():
+            self.tmp.unlink()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def write_geopackage(layers: dict[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+    """Write ``layers`` (name -> GeoDataFrame or DataFrame) to ``path``, replacing the file."""
+    with GeoPackageWriter(path) as writer:
         for name, df in layers.items():
-            plain = _plain(df)
-            kwargs = {"layer": name, "driver": "GPKG"}
-            if Path(tmp).exists():
-                kwargs["append"] = False
-            if isinstance(df, gpd.GeoDataFrame):
-                geom_types = {t for t in df.geometry.geom_type.dropna().unique()}
-                gtype = geom_types.pop() if len(geom_types) == 1 else None
-                pyogrio.write_dataframe(plain, tmp, geometry_type=gtype or _default_type(name), promote_to_multi=False,
-                                        use_arrow=_ARROW,
-                                        layer_options={"OVERWRITE": "YES"}, **kwargs)
-            else:
-                pyogrio.write_dataframe(plain, tmp, use_arrow=_ARROW, layer_options={"OVERWRITE": "YES"}, **kwargs)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+            writer.write(name, df)
+        return writer.commit()
 
 
 def _default_type(name: str) -> str:

@@ -38,7 +38,7 @@ def _table(headers, rows) -> QTableWidget:
     t.setHorizontalHeaderLabels(headers)
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
-            item = QTableWidgetItem("" if v is None else str(v))
+            item = QTableWidgetItem("" if v is None or v != v else str(v))  # None and NaN show empty
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             t.setItem(i, j, item)
     t.resizeColumnsToContents()
