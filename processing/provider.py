@@ -11,9 +11,16 @@ ICON = Path(__file__).resolve().parents[1] / "routes_plugin" / "icons" / "routes
 
 def algorithm_classes():
     """Every algorithm of the provider."""
+    from .algorithms.border_crossings import BorderCrossings
+    from .algorithms.chapter_maps import ChapterMaps
+    from .algorithms.flow_aggregation import FlowAggregation
+    from .algorithms.hotspot_density import HotspotDensity
+    from .algorithms.hotspot_significance import HotspotSignificance
     from .algorithms.load_tracker_export import LoadTrackerExport
+    from .algorithms.regional_summary import RegionalSummary
 
-    return [LoadTrackerExport]
+    return [LoadTrackerExport, HotspotDensity, HotspotSignificance, FlowAggregation, BorderCrossings,
+            RegionalSummary, ChapterMaps]
 
 
 class RoutesProvider(QgsProcessingProvider):
