@@ -7,14 +7,14 @@ VENV         := .venv
 PY           := $(VENV)/bin/python
 STAMP        := $(VENV)/.setup-stamp
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS         := qgis python3-qgis qgis-providers xvfb xauth poppler-utils qttools5-dev-tools zip unzip gdal-bin
+DEBS         := qgis python3-qgis qgis-providers xvfb xauth poppler-utils qttools5-dev-tools zip unzip gdal-bin python3-psycopg2
 TEST_HOME    := $(CURDIR)/build/test-home
 DEMO_OUT     ?= $(CURDIR)/demo-output
 SAMPLE       := routes_plugin/data/sample/kenya_routes_synthetic.csv
 PKG_NAME     := trafficking_routes
 export QT_QPA_PLATFORM := offscreen
 
-.PHONY: setup debs venv test test-core demo package gazetteer bench clean translations
+.PHONY: setup debs venv test test-core demo package gazetteer bench clean translations postgis
 
 setup: debs $(STAMP)
 
@@ -63,5 +63,9 @@ package: translations
 bench: setup
 	$(PY) bench/run_all.py
 
+postgis: setup
+	scripts/postgis.sh
+
 clean:
+	-scripts/postgis.sh stop
 	rm -rf build dist demo-output .pytest_cache

@@ -202,8 +202,19 @@ def style_output(context: QgsProcessingContext, dest_id: str, qml_name: str) -> 
 
 
 def load_on_completion(context: QgsProcessingContext, uri: str, name: str, qml_name: str | None,
-                       output_name: str = "") -> None:
+                       output_name: str = "", provider: str = "ogr") -> None:
     """Ask Processing to load one more layer (e.g. a GeoPackage sub-layer), styled."""
+    if provider != "ogr":  # Processing loads layers by source string through OGR: add it to the project now
+        from qgis.core import QgsVectorLayer
+
+        layer = QgsVectorLayer(uri, name, provider)
+        if layer.isValid():
+            if qml_name:
+                layer.loadNamedStyle(str(style_path(qml_name)))
+            context.temporaryLayerStore().addMapLayer(layer)
+            uri = layer.id()
+        else:
+            return
     details = QgsProcessingContext.LayerDetails(name, context.project(), output_name)
     if qml_name:
         details.setPostProcessor(_StyleOnLoad(style_path(qml_name)))

@@ -122,10 +122,18 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
         from ...routes_plugin.core.readers import ReadError
         from ...routes_plugin.core.store import StoreError
 
+        from ...routes_plugin.core.postgis import is_postgres_uri, redact
+
         path = self.parameterAsFile(parameters, self.INPUT, context)
-        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
-        if not output.lower().endswith(".gpkg"):
-            output += ".gpkg"
+        output = self.parameterAsString(parameters, self.OUTPUT, context)
+        uri = output if is_postgres_uri(output) else saved_connection_uri(output)
+        if uri:
+            output = uri
+            feedback.pushInfo(f"Writing to the shared PostGIS store {redact(uri)}")
+        else:
+            output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+            if not output.lower().endswith(".gpkg"):
+                output += ".gpkg"
         try:
             result = load_export(
                 path, output=output,
@@ -150,12 +158,51 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
         if len(rejected) > 50:
             feedback.pushWarning(f"... and {len(rejected) - 50} more: see the rejected_rows layer")
         feedback.pushInfo(result.summary())
-        save_default_styles(output, {k: v[2] for k, v in LAYERS.items() if v[2]})
-        outputs = {self.OUTPUT: output, "ROWS_IN": result.report["rows_in"],
+        outputs = {self.OUTPUT: redact(output) if uri else output, "ROWS_IN": result.report["rows_in"],
                    "ROWS_MAPPED": result.report["rows_mapped"], "ROWS_REJECTED": result.report["rows_rejected"]}
+        if not uri:
+            save_default_styles(output, {k: v[2] for k, v in LAYERS.items() if v[2]})
         for layer, (out_id, _type, style) in LAYERS.items():
-            uri = f"{output}|layername={layer}"
-            outputs[out_id] = uri
+            source, provider = (postgis_layer_uri(uri, layer), "postgres") if uri else (f"{output}|layername={layer}", "ogr")
+            outputs[out_id] = source
             if context.project() is not None:
-                load_on_completion(context, uri, layer, style, out_id)
+                load_on_completion(context, source, layer, style, out_id, provider)
         return outputs
+
+
+def saved_connection_uri(name: str) -> str | None:
+    """A ``postgresql://`` URI for the name of a PostgreSQL connection saved in QGIS (else None)."""
+    from qgis.core import QgsApplication, QgsDataSourceUri, QgsProviderRegistry
+
+    if not name or "/" in name or "\\" in name or name.lower().endswith(".gpkg"):
+        return None
+    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
+    try:
+        conn = metadata.findConnection(name) if metadata is not None else None
+    except Exception:  # QgsProviderConnectionException: no such connection
+        conn = None
+    if conn is None:
+        return None
+    ds = QgsDataSourceUri(conn.uri())
+    if ds.authConfigId():
+        QgsApplication.authManager().updateDataSourceUriItems([], ds.authConfigId(), "postgres")
+        ds = QgsDataSourceUri(conn.uri())
+        QgsApplication.authManager().updateDataSourceUri(ds)
+    from urllib.parse import quote
+
+    auth = quote(ds.username() or "") + (":" + quote(ds.password()) if ds.password() else "")
+    return f"postgresql://{auth + '@' if auth else ''}{ds.host() or 'localhost'}:{ds.port() or 5432}/{ds.database()}"
+
+
+def postgis_layer_uri(uri: str, table: str) -> str:
+    """A QGIS postgres-provider source for ``routes.<table>`` of the shared store."""
+    from urllib.parse import unquote, urlparse
+
+    u = urlparse(uri)
+    parts = [f"dbname='{u.path.lstrip('/')}'", f"host={u.hostname or 'localhost'}", f"port={u.port or 5432}"]
+    if u.username:
+        parts.append(f"user='{unquote(u.username)}'")
+    if u.password:
+        parts.append(f"password='{unquote(u.password)}'")
+    geom = "" if table == "rejected_rows" else " (geom)"
+    return " ".join(parts) + f" key='fid' table=\"routes\".\"{table}\"{geom}"

@@ -7,6 +7,7 @@ too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,6 +15,7 @@ from .gazetteer import Gazetteer
 from .layers import build_layers, places
 from .readers import RawTable, read_export
 from .routes import parse_routes
+from .postgis import PostgisWriter, file_sha256, is_postgres_uri, redact
 from .store import GeoPackageWriter
 
 #: layers written chunk by chunk (the others are aggregated over all chunks)
@@ -69,16 +71,25 @@ def _chunks(raw: RawTable, size: int):
                        problems=raw.problems if i == 0 else [], rows_read=min(size, n - start))
 
 
+def _writer(output, path, organisation):
+    """The GeoPackage writer, or for a ``postgresql://`` URI one import into the shared store."""
+    if is_postgres_uri(str(output)):
+        return PostgisWriter(str(output), file_name=Path(path).name, file_sha256=file_sha256(path),
+                             organisation=organisation)
+    return GeoPackageWriter(output)
+
+
 def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrides=None,
                 unresolved="reject", include_identifying=False, feedback=None, gazetteer=None,
-                home_country="KEN", chunk_rows=CHUNK_ROWS) -> LoadResult:
+                home_country="KEN", chunk_rows=CHUNK_ROWS, organisation=None) -> LoadResult:
     """Read ``path`` and build (and, with ``output``, write) all layers.
 
     ``overrides``: path of a user overrides CSV for the gazetteer.
     ``unresolved``: ``"reject"`` or ``"country"``; ``home_country``: where transit
     points are looked up after the origin's country (see :func:`parse_routes`).
     The rows are parsed, built and written ``chunk_rows`` at a time. With
-    ``output`` only ``places`` and ``rejected_rows`` stay in memory
+    ``output`` (a .gpkg path, or a ``postgresql://`` URI of the shared store,
+    see docs/postgis.md) only ``places`` and ``rejected_rows`` stay in memory
     (``LoadResult.layers``); without it every layer does.
     Raises :class:`~.readers.ReadError` when the file cannot be read at all.
     """
@@ -89,7 +100,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     if raw.unmapped:
         _check(feedback, "Columns not in the profile (not written): " + ", ".join(raw.unmapped))
     gaz = gazetteer or Gazetteer.load(overrides=overrides)
-    writer = GeoPackageWriter(output) if output else None
+    writer = _writer(output, path, organisation) if output else None
     try:
         seen: dict[str, int] = {}
         kept: dict[str, list] = {}
@@ -117,10 +128,13 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
         out = {name: pd.concat(parts, ignore_index=True) for name, parts in kept.items() if name != "place_counts"}
         out["places"] = places(kept.get("place_counts", []))
         if writer is not None:
-            _check(feedback, f"Writing {output}")
+            _check(feedback, f"Writing {redact(str(output))}")
             writer.write("places", out["places"])
             writer.write("rejected_rows", out["rejected_rows"])
-            writer.commit()
+            if isinstance(writer, PostgisWriter):
+                writer.commit(raw.rows_read, len(mapped), len(rejected - mapped))
+            else:
+                writer.commit()
     finally:
         if writer is not None:
             writer.close()
@@ -128,4 +142,4 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
                   places=len(out["places"]))
     if feedback is not None:
         feedback.setProgress(100)
-    return LoadResult(raw, out, counts, str(output) if output else None)
+    return LoadResult(raw, out, counts, redact(str(output)) if output else None)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,7 +164,7 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     if unresolved not in UNRESOLVED_MODES:
         raise ValueError(f"unresolved must be one of {UNRESOLVED_MODES}")
     f = raw.frame
-    src = raw.source_file
+    src = Path(raw.source_file).name  # never the user's folders
     problems: list[Problem] = list(raw.problems)
 
     def problem(rows, column, values, reason, severity="rejected", suggestions=""):

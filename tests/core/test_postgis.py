@@ -1,0 +1,419 @@
+"""The shared PostGIS store against a real PostgreSQL + PostGIS.
+
+The server is the project's own: ``scripts/postgis.sh testdb`` installs it
+from Debian if needed, starts the throwaway cluster on loopback and makes a
+fresh, migrated database for this module (or uses the superuser URI in
+``ROUTES_PG_URI``). Only ``ROUTES_SKIP_POSTGIS=1`` skips these tests; a server
+that does not start is an error.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+import secrets
+import subprocess
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import psycopg2
+import pytest
+import shapely
+
+from trafficking_routes.routes_plugin.core import postgis, suppression
+from trafficking_routes.routes_plugin.core.layers import build_layers, places
+from trafficking_routes.routes_plugin.core.readers.base import Problem
+from trafficking_routes.routes_plugin.core.routes import Journeys
+
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_DB = "routes_test_core"
+RAW = ("route_lines", "route_points", "route_legs", "rejected_rows")
+SHA = "ab" * 32
+
+# name: lat, lon, country, region, county
+PLACES = {
+    "Kisumu": (-0.09, 34.77, "KEN", "Nyanza", "Kisumu"),
+    "Nairobi": (-1.29, 36.82, "KEN", "Nairobi", "Nairobi"),
+    "Mombasa": (-4.04, 39.67, "KEN", "Coast", "Mombasa"),
+    "Busia": (0.46, 34.11, "KEN", "Western", "Busia"),
+    "Kampala": (0.35, 32.58, "UGA", "Central", ""),
+    "Dubai": (25.2, 55.27, "ARE", "Dubai", ""),
+    "Riyadh": (24.71, 46.68, "SAU", "Riyadh", ""),
+    "Tab\there \"quoted\" back\\slash\nnew line, Mji wa Kale ü": (-3.22, 40.12, "KEN", "Coast", "Kilifi"),
+}
+NAMES = sorted(PLACES)
+
+
+# ----------------------------------------------------------------- test data ---
+
+def route(route_id: str, variant: int = 0) -> dict:
+    """A route whose content depends only on (route_id, variant)."""
+    rng = random.Random(f"{route_id}/{variant}")
+    stops = rng.sample(NAMES, rng.randint(1, 4))
+    low = rng.choice([None, 1, 3, 7, 12])
+    high = None if low is None or rng.random() < 0.3 else low + rng.randint(0, 5)
+    return {"route_id": route_id, "stops": stops, "cases": (low, high), "year": rng.choice([None, 2019, 2023]),
+            "exploitation_types": rng.choice([None, "labour", "sexual; labour"])}
+
+
+def journeys(routes: list[dict], source_file: str = "export.csv", rejected_rows: int = 1) -> Journeys:
+    """A :class:`Journeys` of hand-made routes (rows 2.., then ``rejected_rows`` rejected rows)."""
+    recs, stops = [], []
+    for i, r in enumerate(routes):
+        row = i + 2
+        recs.append({"route_id": r["route_id"], "source_row": row, "cases_low": r["cases"][0],
+                     "cases_high": r["cases"][1], "year": r["year"], "exploitation_types": r["exploitation_types"],
+                     "industry": None, "transport_modes": "bus", "airlines": None, "recruitment_methods": None})
+        n = len(r["stops"])
+        for seq, name in enumerate(r["stops"]):
+            lat, lon, country, region, county = PLACES[name]
+            role = "origin" if seq == 0 else ("destination" if seq == n - 1 else "transit")
+            stops.append({"route_id": r["route_id"], "source_row": row, "seq": seq, "role": role, "input_name": name,
+                          "column": role, "place_key": f"user:{name}", "place": name, "lat": lat, "lon": lon,
+                          "country": country, "country_name": country, "region": region, "county": county,
+                          "precision": "place"})
+    frame = pd.DataFrame(recs)
+    for c in ("cases_low", "cases_high", "year"):
+        frame[c] = pd.array(frame[c], dtype="Int64")
+    problems = [Problem(source_file, len(routes) + 2 + k, "origin", f"Atlantis {k}", "unknown place", "rejected")
+                for k in range(rejected_rows)]
+    if routes:
+        problems.append(Problem(source_file, 2, "cases", "many", "not a number; cases left blank", "warning"))
+    return Journeys(frame, pd.DataFrame(stops), problems, rows_read=len(routes) + rejected_rows,
+                    source_file=source_file)
+
+
+def layers_of(routes: list[dict], source_file: str = "export.csv"):
+    """The loader's layers and report (with its row accounting) of one export."""
+    j = journeys(routes, source_file)
+    layers, report = build_layers(j)
+    layers["places"] = places([layers.pop("place_counts")])
+    return layers, {**report, **j.accounting()}
+
+
+def write(uri, layers, report, file_name="export.csv", **kw):
+    """Import ``layers`` as the file ``file_name`` (whose content stands for its checksum)."""
+    sha = hashlib.sha256(file_name.encode()).hexdigest()
+    return postgis.write_postgis(layers, uri, file_name=file_name, file_sha256=sha, rows_in=report["rows_in"],
+                                 rows_mapped=report["rows_mapped"], rows_rejected=report["rows_rejected"], **kw)
+
+
+def ids(prefix, numbers):
+    return [f"{prefix}{n:03d}" for n in numbers]
+
+
+# ------------------------------------------------------------------ fixtures ---
+
+@pytest.fixture(scope="session")
+def pg_uri() -> str:
+    """Superuser URI of a fresh, migrated test database."""
+    if os.environ.get("ROUTES_SKIP_POSTGIS") == "1":
+        pytest.skip("ROUTES_SKIP_POSTGIS=1")
+    done = subprocess.run([str(REPO / "scripts" / "postgis.sh"), "testdb", TEST_DB], capture_output=True, text=True,
+                          timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/postgis.sh testdb failed:\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def sql(uri, query, params=None):
+    """Run one statement in its own transaction; rows (or None)."""
+    with contextlib.closing(postgis.connect(uri)) as conn, conn, conn.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall() if cur.description else None
+
+
+@pytest.fixture
+def db(pg_uri) -> str:
+    sql(pg_uri, "TRUNCATE routes.imports, routes.route_lines, routes.route_points, routes.route_legs, "
+                "routes.rejected_rows, routes.contributors RESTART IDENTITY CASCADE; "
+                "UPDATE routes.settings SET value = '5' WHERE key = 'suppress_below'")
+    return pg_uri
+
+
+def as_role(uri: str, role: str, password: str) -> str:
+    parts = urlsplit(uri)
+    return parts._replace(netloc=f"{role}:{password}@{parts.hostname}:{parts.port}").geturl()
+
+
+@pytest.fixture(scope="session")
+def roles(pg_uri) -> dict[str, str]:
+    """Login roles -> their URIs: org_a, org_b (contributors), stranger (an
+    unregistered contributor) and analyst."""
+    password = secrets.token_hex(12)
+    group = {"org_a": "routes_contributor", "org_b": "routes_contributor", "stranger": "routes_contributor",
+             "analyst": "routes_analyst"}
+    out = {}
+    for name, grp in group.items():
+        role = f"routes_test_{name}"
+        exists = sql(pg_uri, "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+        sql(pg_uri, f"{'ALTER' if exists else 'CREATE'} ROLE {role} LOGIN PASSWORD %s", (password,))
+        sql(pg_uri, f"GRANT {grp} TO {role}")
+        out[name] = as_role(pg_uri, role, password)
+    return out
+
+
+def register(uri, **orgs):
+    for name, organisation in orgs.items():
+        sql(uri, "INSERT INTO routes.contributors VALUES (%s, %s)", (f"routes_test_{name}", organisation))
+
+
+def snapshot(uri) -> dict[str, tuple]:
+    """Row count and a digest of every row of every stored table."""
+    return {t: tuple(sql(uri, f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                              f"FROM routes.{t} t")[0])
+            for t in (*RAW, "imports")}
+
+
+# ----------------------------------------------------------------- comparing ---
+
+def plain(x):
+    """A cell as a plain Python value: None for missing, WKB hex for a geometry."""
+    if isinstance(x, shapely.Geometry):
+        return shapely.to_wkb(x, hex=True)
+    if x is None or pd.isna(x):
+        return None
+    return x.item() if hasattr(x, "item") else x
+
+
+def rows(df: pd.DataFrame, columns, sort) -> list[tuple]:
+    """Rows of ``columns`` as plain values, sorted by the ``sort`` columns."""
+    table = list(zip(*(map(plain, df[c].to_numpy(dtype=object)) for c in columns)))
+    key = [columns.index(s) for s in sort]
+    return sorted(table, key=lambda t: tuple("" if t[k] is None else str(t[k]) for k in key))
+
+
+SORT = {"route_lines": ["route_id"], "route_points": ["route_id", "seq"], "route_legs": ["route_id", "leg_seq"],
+        "rejected_rows": ["source_row", "column"], "places": ["place_key"]}
+
+
+def assert_same(stored: pd.DataFrame, expected: pd.DataFrame, table: str, ignore=()):
+    columns = [c for c in expected.columns if c not in ignore]
+    assert len(stored) == len(expected), table
+    assert rows(stored, columns, SORT[table]) == rows(expected, columns, SORT[table]), table
+
+
+# --------------------------------------------------------------------- tests ---
+
+def test_uri_helpers():
+    assert postgis.is_postgres_uri("postgresql://u:p@127.0.0.1:5432/routes")
+    assert postgis.is_postgres_uri("postgres://host/db")
+    assert not postgis.is_postgres_uri("/tmp/routes.gpkg")
+    assert not postgis.is_postgres_uri("my saved connection")
+    assert postgis.redact("postgresql://u:s3cret@h:1/db") == "postgresql://u:***@h:1/db"
+    assert postgis.redact("postgresql://h/db?user=u&password=s3cret") == "postgresql://h/db?user=u&password=***"
+
+
+def test_round_trip_and_import_record(db):
+    routes = [route(i) for i in ids("r", range(40))]
+    layers, report = layers_of(routes)
+    import_id = write(db, layers, report)
+    for table in RAW:
+        assert_same(postgis.read_layer(db, table), layers[table], table)
+    # places is the view routes.places: the same as layers.py's places layer
+    assert_same(postgis.read_layer(db, "places"), layers["places"], "places")
+    rec = postgis.read_layer(db, "imports").iloc[0]
+    assert rec["import_id"] == import_id
+    assert (rec["file_name"], rec["organisation"]) == ("export.csv", "local")
+    assert rec["file_sha256"] == hashlib.sha256(b"export.csv").hexdigest()
+    assert (rec["rows_in"], rec["rows_mapped"], rec["rows_rejected"]) == (
+        report["rows_in"], report["rows_mapped"], report["rows_rejected"])
+    assert (rec["routes_written"], rec["routes_replaced"]) == (len(routes), 0)
+    assert rec["imported_by"] == urlsplit(db).username
+    stored = postgis.read_layer(db, "route_lines")
+    assert set(stored["import_id"]) == {import_id} and set(stored["organisation"]) == {"local"}
+    legs = postgis.read_layer(db, "route_legs", "crosses_border", columns=["route_id", "length_km"])
+    assert list(legs.columns) == ["route_id", "length_km", "geometry"]
+    assert legs["length_km"].sum() == pytest.approx(layers["route_legs"].query("crosses_border")["length_km"].sum())
+
+
+def test_reimport_is_idempotent(db):
+    layers, report = layers_of([route(i) for i in ids("r", range(30))])
+    first = write(db, layers, report)
+    once = {t: n for t, (n, _) in snapshot(db).items()}
+    second = write(db, layers, report)
+    twice = {t: n for t, (n, _) in snapshot(db).items()}
+    assert once == {**{t: len(layers[t]) for t in RAW}, "imports": 1}
+    assert twice == {**once, "imports": 2}
+    assert second != first
+    for table in RAW:
+        stored = postgis.read_layer(db, table)
+        assert set(stored["import_id"]) == {second}
+        assert_same(stored, layers[table], table)
+    assert postgis.read_layer(db, "imports", "import_id = %s", (second,))["routes_replaced"].item() == 30
+
+
+def test_overlapping_exports_replace_by_route_id(db):
+    early = [route(i) for i in ids("r", range(10))]
+    late = [route(i, variant=1) for i in ids("r", range(5, 15))]  # r005..r009 come back changed
+    write(db, *layers_of(early, "jan.csv"), file_name="jan.csv")
+    write(db, *layers_of(late, "feb.csv"), file_name="feb.csv")
+    expected, _ = layers_of(early[:5] + late)
+    for table in ("route_lines", "route_points", "route_legs", "places"):  # rows are numbered per file
+        assert_same(postgis.read_layer(db, table), expected[table], table, ignore=("source_row",))
+    lines = postgis.read_layer(db, "route_lines")
+    assert lines["route_id"].is_unique and len(lines) == 15
+    imports = postgis.read_layer(db, "imports")
+    assert imports["routes_replaced"].tolist() == [0, 5]
+    # each file keeps its rejected rows (one per file) and its warning (on its first route, r000 / r005)
+    rejected = postgis.read_layer(db, "rejected_rows")
+    assert sorted(zip(rejected["source_file"], rejected["severity"], rejected["route_id"].fillna(""))) == [
+        ("feb.csv", "rejected", ""), ("feb.csv", "warning", "r005"), ("jan.csv", "rejected", ""),
+        ("jan.csv", "warning", "r000")]
+    # re-importing jan.csv replaces its rejected rows and takes r005..r009 back to jan's version
+    write(db, *layers_of(early, "jan.csv"), file_name="jan.csv")
+    rejected = postgis.read_layer(db, "rejected_rows")
+    assert sorted(zip(rejected["source_file"], rejected["route_id"].fillna(""))) == [
+        ("feb.csv", ""), ("jan.csv", ""), ("jan.csv", "r000")]
+    assert len(postgis.read_layer(db, "route_lines")) == 15
+
+
+def test_writer_in_chunks_and_closed_without_commit(db):
+    layers, report = layers_of([route(i) for i in ids("r", range(50))])
+    chunks = [layers_of([route(i) for i in ids("r", part)])[0] for part in (range(0, 20), range(20, 50))]
+    sha = hashlib.sha256(b"chunks").hexdigest()
+    with postgis.PostgisWriter(db, file_name="big.csv", file_sha256=sha) as writer:
+        for chunk in chunks:
+            for name in ("route_points", "route_legs", "route_lines"):
+                writer.write(name, chunk[name])
+    assert {n for n, _ in snapshot(db).values()} == {0}  # closed without commit: nothing
+    with postgis.PostgisWriter(db, file_name="big.csv", file_sha256=sha) as writer:
+        for chunk in chunks:
+            for name in ("route_points", "route_legs", "route_lines"):
+                writer.write(name, chunk[name])
+        writer.write("places", layers["places"])
+        writer.write("rejected_rows", layers["rejected_rows"])
+        writer.commit(report["rows_in"], report["rows_mapped"], report["rows_rejected"])
+    for table in ("route_lines", "route_points", "route_legs", "places"):  # rows are numbered per chunk here
+        assert_same(postgis.read_layer(db, table), layers[table], table, ignore=("source_row",))
+    assert_same(postgis.read_layer(db, "rejected_rows"), layers["rejected_rows"], "rejected_rows")
+
+
+BAD_ROWS = {
+    "null route id in route_points": ("route_points", "route_id", None),
+    "polygon in route_points": ("route_points", "geometry", shapely.box(0, 0, 1, 1)),
+    "point of an unknown route": ("route_points", "route_id", "no-such-route"),
+    "bad severity in rejected_rows (the last table)": ("rejected_rows", "severity", "bogus"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ROWS))
+def test_failing_row_rolls_back(db, case):
+    write(db, *layers_of([route(i) for i in ids("r", range(20))]))
+    before = snapshot(db)
+    layers, report = layers_of([route(i, variant=2) for i in ids("r", range(10, 30))])
+    table, column, value = BAD_ROWS[case]
+    bad = layers[table].copy()
+    middle = bad.index[len(bad) // 2]
+    bad[column] = bad[column].astype(object)
+    bad.at[middle, column] = value
+    layers[table] = bad
+    with pytest.raises(postgis.PostgisError, match="rolled back, nothing was written"):
+        write(db, layers, report)
+    assert snapshot(db) == before
+
+
+def test_non_integer_value_is_refused_before_writing(db):
+    layers, report = layers_of([route(i) for i in ids("r", range(5))])
+    layers["route_lines"]["n_stops"] = layers["route_lines"]["n_stops"] + 0.5
+    with pytest.raises(postgis.PostgisError, match="n_stops"):
+        write(db, layers, report)
+    assert {n for n, _ in snapshot(db).values()} == {0}
+
+
+def test_four_concurrent_importers_with_overlapping_data(db):
+    # importer k brings routes 10k .. 10k+29: every route but the first and last ten comes from 2-3 importers
+    sets = [ids("r", range(10 * k, 10 * k + 30)) for k in range(4)]
+    everything = sorted(set().union(*sets))
+    expected, _ = layers_of([route(i) for i in everything])
+    barrier = threading.Barrier(4)
+    errors, done = [], []
+
+    def importer(k):
+        layers, report = layers_of([route(i) for i in sets[k]], f"export-{k}.csv")
+        barrier.wait()
+        try:
+            for _ in range(3):
+                done.append(write(db, layers, report, file_name=f"export-{k}.csv"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=importer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(done) == 12
+    for table in ("route_lines", "route_points", "route_legs", "places"):
+        assert_same(postgis.read_layer(db, table), expected[table], table, ignore=("source_row",))
+    # every route's points and legs come from the import that wrote its line
+    mixed = sql(db, "SELECT count(*) FROM routes.route_points p JOIN routes.route_lines l "
+                    "USING (organisation, route_id) WHERE p.import_id <> l.import_id")
+    assert mixed[0][0] == 0
+    assert sql(db, "SELECT count(*) FROM routes.imports")[0][0] == 12
+
+
+def test_contributor_sees_and_changes_only_its_own_rows(db, roles):
+    register(db, org_a="Org A", org_b="Org B")
+    a_routes = [route(i) for i in ids("r", range(0, 12))]
+    b_routes = [route(i, variant=5) for i in ids("r", range(6, 20))]  # same ids r006..r011, another organisation
+    write(roles["org_a"], *layers_of(a_routes, "a.csv"), file_name="a.csv")
+    write(roles["org_b"], *layers_of(b_routes, "b.csv"), file_name="b.csv")
+    # the administrator sees both organisations; the shared ids are separate routes
+    lines = postgis.read_layer(db, "route_lines")
+    assert lines.groupby("organisation").size().to_dict() == {"Org A": 12, "Org B": 14}
+    a_layers, _ = layers_of(a_routes, "a.csv")
+    for table in RAW:
+        seen = postgis.read_layer(roles["org_a"], table)
+        assert_same(seen, a_layers[table], table)
+        assert set(seen["organisation"]) == {"Org A"}
+    assert set(postgis.read_layer(roles["org_a"], "imports")["organisation"]) == {"Org A"}
+    assert sql(roles["org_a"], "SELECT * FROM routes.contributors") == [("routes_test_org_a", "Org A")]
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):  # places aggregates every organisation
+        sql(roles["org_a"], "SELECT 1 FROM routes.places")
+    # A cannot delete B's rows, nor import as B; an unregistered contributor cannot import at all
+    assert sql(roles["org_a"], "DELETE FROM routes.route_lines WHERE organisation = 'Org B' RETURNING 1") == []
+    assert sql(db, "SELECT count(*) FROM routes.route_lines WHERE organisation = 'Org B'")[0][0] == 14
+    with pytest.raises(postgis.PostgisError, match="cannot import for 'Org B'"):
+        write(roles["org_a"], *layers_of(a_routes), organisation="Org B")
+    with pytest.raises(postgis.PostgisError, match="not registered"):
+        write(roles["stranger"], *layers_of(a_routes))
+    with pytest.raises(psycopg2.Error, match="row-level security"):
+        sql(roles["org_a"], "INSERT INTO routes.imports (organisation, file_name, file_sha256, rows_in, rows_mapped, "
+                            "rows_rejected, routes_written, routes_replaced) VALUES ('Org B', 'x', %s, 0, 0, 0, 0, 0)",
+            (SHA,))
+
+
+def test_analyst_reads_only_suppressed_aggregates(db, roles):
+    register(db, org_a="Org A", org_b="Org B")
+    a_routes = [route(i) for i in ids("a", range(60))]
+    b_routes = [route(i) for i in ids("b", range(45))]
+    write(roles["org_a"], *layers_of(a_routes))
+    write(roles["org_b"], *layers_of(b_routes))
+    for table in (*RAW, "imports", "places", "contributors"):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            sql(roles["analyst"], f"SELECT 1 FROM routes.{table} LIMIT 1")
+    national, _ = layers_of(a_routes + b_routes)
+    counts = ["routes", "n_origin", "n_transit", "n_destination", "n_exploitation", "cases_low", "cases_high"]
+    for threshold in (5, 30, 0):
+        sql(db, "UPDATE routes.settings SET value = %s WHERE key = 'suppress_below'", (str(threshold),))
+        expected = suppression.suppress(national["places"], counts, threshold, suppression.DROP, key_column="routes")
+        public = postgis.read_layer(roles["analyst"], "v_places_public")
+        assert_same(public, expected[["place_key", *counts, "geometry"]], "places")
+        assert not suppression.check_no_small_counts(public, counts, threshold)
+        lines = national["route_lines"]
+        flows = (lines.groupby(["origin_country", "final_country"])
+                 .agg(routes=("route_id", "size"), cases_low=("cases_low", "sum"),
+                      cases_high=("cases_high", lambda v: v.sum() if v.notna().all() else pd.NA))
+                 .reset_index().rename(columns={"origin_country": "origin", "final_country": "destination"}))
+        flows = suppression.suppress(flows, ["routes", "cases_low", "cases_high"], threshold, suppression.DROP)
+        stored = postgis.read_layer(roles["analyst"], "v_flows_country")
+        assert rows(stored, list(flows.columns), ["origin", "destination"]) == \
+            rows(flows, list(flows.columns), ["origin", "destination"])
+        assert (stored.geometry.notna()).all()
+    assert len(postgis.read_layer(roles["analyst"], "v_regions_public")) > 0
