@@ -41,7 +41,9 @@ def suppress(
     first count column) decides whether a whole row is small.
 
     - ``blank``: every count cell below the threshold becomes missing
-      (other cells of the row are kept).
+      (other cells of the row are kept); with ``key_column`` given, a row
+      whose key count is small has all its counts blanked (a large weight or
+      case count must not reveal a small group).
     - ``drop``: rows whose key count is below the threshold are removed;
       remaining small cells are blanked.
     - ``merge``: small rows are summed into one row labelled
@@ -78,9 +80,15 @@ def suppress(
                 out = pd.concat([out, other.astype(out.dtypes.to_dict(), errors="ignore")], ignore_index=True)
         out.attrs["suppress_below"] = int(threshold)
         out.attrs["suppressed_rows"] = int(small.sum())
+    row_small = None
+    if key_column is not None and key in out.columns:  # a small key count hides the whole row's counts
+        keyvals = pd.to_numeric(out[key], errors="coerce")
+        row_small = ((keyvals > 0) & (keyvals < threshold)).to_numpy()
     for c in count_columns:
         vals = pd.to_numeric(out[c], errors="coerce")
-        mask = (vals > 0) & (vals < threshold)
+        mask = ((vals > 0) & (vals < threshold)).to_numpy()
+        if row_small is not None:
+            mask |= row_small
         if mask.any():
             out[c] = vals.astype("Float64").mask(mask)
     return out

@@ -106,3 +106,5 @@ def test_suppress_blank_drop_merge():
     for out in (blank, drop, merged):
         assert check_no_small_counts(out, ["routes", "cases_low"], 5) == []
     assert suppress(t, ["routes"], 0)["routes"].tolist() == [1, 4, 5, 20]
+    keyed = suppress(t, ["routes", "cases_low"], 5, "blank", key_column="routes")
+    assert keyed["cases_low"].isna().tolist() == [True, True, True, False]  # row B's 40 cases hidden with its 4 routes
