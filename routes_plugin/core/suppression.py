@@ -88,7 +88,7 @@ def suppress(
         vals = pd.to_numeric(out[c], errors="coerce")
         mask = ((vals > 0) & (vals < threshold)).to_numpy()
         if row_small is not None:
-            mask |= row_small
+            mask = mask | row_small
         if mask.any():
             out[c] = vals.astype("Float64").mask(mask)
     return out
