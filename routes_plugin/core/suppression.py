@@ -83,10 +83,10 @@ def suppress(
     row_small = None
     if key_column is not None and key in out.columns:  # a small key count hides the whole row's counts
         keyvals = pd.to_numeric(out[key], errors="coerce")
-        row_small = ((keyvals > 0) & (keyvals < threshold)).to_numpy()
+        row_small = ((keyvals > 0) & (keyvals < threshold)).fillna(False).to_numpy(dtype=bool)
     for c in count_columns:
         vals = pd.to_numeric(out[c], errors="coerce")
-        mask = ((vals > 0) & (vals < threshold)).to_numpy()
+        mask = ((vals > 0) & (vals < threshold)).fillna(False).to_numpy(dtype=bool)
         if row_small is not None:
             mask = mask | row_small
         if mask.any():
