@@ -7,7 +7,8 @@ VENV         := .venv
 PY           := $(VENV)/bin/python
 STAMP        := $(VENV)/.setup-stamp
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS         := qgis python3-qgis qgis-providers xvfb xauth poppler-utils qttools5-dev-tools zip unzip gdal-bin python3-psycopg2
+DEBS         := qgis python3-qgis qgis-providers xvfb xauth poppler-utils qttools5-dev-tools zip unzip gdal-bin python3-psycopg2 \
+               python3-dev libgdal-dev libgeos-dev libproj-dev
 TEST_HOME    := $(CURDIR)/build/test-home
 DEMO_OUT     ?= $(CURDIR)/demo-output
 SAMPLE       := routes_plugin/data/sample/kenya_routes_synthetic.csv
@@ -28,8 +29,14 @@ debs:
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PY_SYS) -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q numpy==1.26.4 "cython<3" setuptools wheel
+	$(PY) -m pip install -q --no-cache-dir --no-build-isolation --no-binary pyproj "pyproj>=3.6,<3.7"
+	$(PY) -m pip install -q --no-cache-dir --no-binary shapely,pyogrio "shapely>=2.0,<2.2" "pyogrio>=0.9"
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -c "import numpy, osgeo.gdal_array, qgis.core; assert numpy.__version__.startswith('1.'), numpy.__version__"
+	$(PY) -c "import osgeo.gdal, pyogrio, pyproj, shapely; \
+	  assert pyogrio.__gdal_version_string__ == osgeo.gdal.__version__, 'pyogrio must use the system GDAL'; \
+	  assert shapely.geos_version[:2] == (3, 11) and pyproj.proj_version_str.startswith('9.1'), 'system GEOS/PROJ'"
 	touch $@
 
 test: setup translations
@@ -39,10 +46,18 @@ test: setup translations
 test-core: setup
 	$(PY) -m pytest -q -p no:pytest_qgis tests/core
 
-demo: setup
+# The whole chain on the synthetic sample, as the shipped Processing model
+demo: setup translations
 	mkdir -p $(DEMO_OUT)
-	scripts/qgis_process run routes:loadtrackerexport -- INPUT=$(CURDIR)/$(SAMPLE) OVERRIDES=$(CURDIR)/routes_plugin/data/sample/overrides.csv OUTPUT=$(DEMO_OUT)/routes.gpkg
-	@echo "Demo output: $(DEMO_OUT)"
+	scripts/qgis_process run routes_plugin/models/export_to_chapters.model3 -- \
+	  EXPORT=$(CURDIR)/$(SAMPLE) OVERRIDES=$(CURDIR)/routes_plugin/data/sample/overrides.csv SUPPRESS_BELOW=5 DPI=300 \
+	  "load:Route layers (GeoPackage)=$(DEMO_OUT)/routes.gpkg" \
+	  "density:Hotspot density=$(DEMO_OUT)/hotspot_density.tif" \
+	  "flows:Flows=$(DEMO_OUT)/flows.gpkg" "flows:Flow nodes=$(DEMO_OUT)/flow_nodes.gpkg" \
+	  "crossings:Border crossings=$(DEMO_OUT)/border_crossings.gpkg" \
+	  "summary:Regional summary=$(DEMO_OUT)/regional_summary.gpkg" "summary:Regional risk=$(DEMO_OUT)/regional_risk.gpkg" \
+	  "chapters_en:Chapters (English)=$(DEMO_OUT)/chapters" "chapters_sw:Chapters (Kiswahili)=$(DEMO_OUT)/chapters"
+	@echo "Demo output (GeoPackage, layers, chapter PDFs in English and Kiswahili): $(DEMO_OUT)"
 
 gazetteer: setup
 	$(PY) scripts/build_gazetteer.py

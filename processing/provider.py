@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsMessageLog, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-ICON = Path(__file__).resolve().parents[1] / "routes_plugin" / "icons" / "routes.svg"
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
+ICON = PLUGIN_DIR / "routes_plugin" / "icons" / "routes.svg"
+MODELS = PLUGIN_DIR / "routes_plugin" / "models"
 
 
 def algorithm_classes():
@@ -42,3 +44,10 @@ class RoutesProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
+        for path in sorted(MODELS.glob("*.model3")):  # shipped models, e.g. the whole chain
+            model = QgsProcessingModelAlgorithm()
+            if model.fromFile(str(path)):
+                model.setSourceFilePath(str(path))
+                self.addAlgorithm(model)
+            else:
+                QgsMessageLog.logMessage(f"Could not read the model {path}", "Trafficking Routes")

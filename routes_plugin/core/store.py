@@ -17,8 +17,8 @@ import pandas as pd
 import pyogrio
 
 
-#: pyogrio writes through Arrow when pyarrow is importable (several times faster)
-_ARROW = importlib.util.find_spec("pyarrow") is not None
+#: pyogrio writes through Arrow (several times faster) when pyarrow is importable and GDAL >= 3.8
+_ARROW = importlib.util.find_spec("pyarrow") is not None and pyogrio.__gdal_version__ >= (3, 8, 0)
 
 
 class StoreError(Exception):

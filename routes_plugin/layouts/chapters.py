@@ -180,15 +180,23 @@ class ChapterLayers:
         """The chapter region alone (a filtered copy), tinted."""
         layer = _outline(self.regions.clone(), "122,0,25,40", "#7a0019", 0.7)
         quoted = region.replace("'", "''")
-        layer.setSubsetString(f'"{self.name_field}" = \'{quoted}\'')
+        base = self.regions.subsetString()  # e.g. the default regions' adm0_a3 = 'KEN'
+        name = f'"{self.name_field}" = \'{quoted}\''
+        layer.setSubsetString(f"({base}) AND {name}" if base else name)
         layer.updateExtents()
         layer.setName(f"{texts.text('layer_region', self.language)}: {texts.region_name(region, self.language)}")
         self._add(layer)
         return layer
 
     def region_extent(self, region_layer: QgsVectorLayer, crs) -> QgsRectangle:
+        """Extent of the layer's features (as filtered), in ``crs``. Taken from the
+        features themselves: a provider may report the whole table's extent."""
+        extent = QgsRectangle()
+        extent.setMinimal()
+        for feature in region_layer.getFeatures():
+            extent.combineExtentWith(feature.geometry().boundingBox())
         transform = QgsCoordinateTransform(region_layer.crs(), crs, self.project)
-        return transform.transformBoundingBox(region_layer.extent())
+        return transform.transformBoundingBox(extent)
 
 
 def utm_crs(layer: QgsVectorLayer) -> QgsCoordinateReferenceSystem:
