@@ -1,0 +1,342 @@
+"""routes:flowaggregation — origin→destination flows and their nodes.
+
+All counting is in ``routes_plugin.core.flows``; this is the QGIS edge: read
+the input, call the core, write and style the outputs.
+"""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsClassificationJenks,
+    QgsColorBrewerColorRamp,
+    QgsDataDefinedSizeLegend,
+    QgsCoordinateReferenceSystem,
+    QgsGraduatedSymbolRenderer,
+    QgsMarkerSymbol,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
+    QgsProperty,
+    QgsProviderRegistry,
+    QgsRendererCategory,
+    QgsSizeScaleTransformer,
+)
+
+from ..qgis_io import frame_to_sink, require, source_to_frame, style_path
+
+LEVELS = ("place", "county", "region", "country")
+LEVEL_LABELS = ("Place", "County (Kenya; elsewhere the region)", "Region (admin-1; Kenya's 8 regions)", "Country")
+MODES = ("journey", "legs")
+MODE_LABELS = ("Journeys: origin → final destination", "Leg by leg")
+GEOMETRIES = ("curved", "straight", "geodesic")
+GEOMETRY_LABELS = ("Curved arcs (A→B and B→A apart)", "Straight lines", "Geodesic (great circle)")
+WIDTHS = ("routes", "cases_low", "cases_high")
+WIDTH_LABELS = ("Routes", "Cases (low estimate)", "Cases (high estimate)")
+SUPPRESS_MODES = ("drop", "merge")
+SUPPRESS_LABELS = ("Drop small flows", "Merge small flows into one \"other\" row (no geometry)")
+POSITIONS = ("polygons", "points")
+POSITION_LABELS = ("Polygon centroids (regions and countries from world_map.gpkg or the polygon layer)",
+                   "Mean of the member place points")
+
+
+# ------------------------------------------------------------------ reading --
+
+def read_frame(alg, parameters, context, name, feedback, columns=None):
+    """The input as a GeoDataFrame. A whole file layer (no selection, filter or
+    subset) is read straight from its file with pyogrio — orders of magnitude
+    faster than iterating features; anything else goes through the source."""
+    import pyogrio
+
+    value = parameters.get(name)
+    whole = not (isinstance(value, QgsProcessingFeatureSourceDefinition)
+                 and (value.selectedFeaturesOnly or value.featureLimit != -1
+                      or getattr(value, "filterExpression", "")))
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    if whole and layer is not None and layer.providerType() == "ogr" and not layer.subsetString():
+        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+        kwargs = {"layer": parts["layerName"]} if parts.get("layerName") else {}
+        have = set(pyogrio.read_info(parts["path"], **kwargs)["fields"])
+        cols = [c for c in columns if c in have] if columns is not None else None
+        frame = pyogrio.read_dataframe(parts["path"], columns=cols, **kwargs)
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        return frame
+    source = alg.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise QgsProcessingException(alg.invalidSourceError(parameters, name))
+    fields = [f for f in columns if source.fields().lookupField(f) >= 0] if columns is not None else None
+    frame = source_to_frame(source, feedback, fields)
+    return frame.to_crs(4326) if frame.crs is not None and frame.crs.to_epsg() != 4326 else frame
+
+
+def check(feedback, progress):
+    """Progress and cancellation between steps."""
+    if feedback.isCanceled():
+        raise QgsProcessingException("Cancelled")
+    feedback.setProgress(progress)
+
+
+def report_skips(feedback, report):
+    for reason, n in report.get("skipped", {}).items():
+        feedback.pushWarning(f"Skipped {n} input row(s): {reason}")
+
+
+# ------------------------------------------------------------------ styling --
+
+class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
+    """Applies a shipped QML, then the data-driven part of the style: width
+    classes (legend in routes or cases) or categories for flows, a size legend
+    for points."""
+
+    _alive: list = []  # Processing keeps a raw pointer: keep the Python objects alive
+
+    def __init__(self, qml_name, size_field=None, colour_field=None, unit="routes", labels=None):
+        super().__init__()
+        self.qml, self.size_field, self.colour_field = style_path(qml_name), size_field, colour_field
+        self.unit, self.labels = unit, labels or {}
+        StyleOnLoad._alive.append(self)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
+        if layer is None:
+            return
+        layer.loadNamedStyle(str(self.qml))
+        values = [v for v in layer.uniqueValues(layer.fields().lookupField(self.size_field)) if v not in (None, "")] \
+            if self.size_field else []
+        values = [float(v) for v in values if str(v) not in ("NULL", "nan")]
+        top = max(values, default=1.0)
+        symbol = layer.renderer().symbol() if hasattr(layer.renderer(), "symbol") else None
+        if symbol is None:
+            return
+        if isinstance(symbol, QgsMarkerSymbol):
+            transformer = QgsSizeScaleTransformer(QgsSizeScaleTransformer.Flannery, 0, top, 2, 12, 0, 0.57)
+            prop = QgsProperty.fromField(self.size_field)
+            prop.setTransformer(transformer)
+            symbol.setDataDefinedSize(prop)
+            legend = QgsDataDefinedSizeLegend()
+            legend.setTitle(self.unit)
+            layer.renderer().setDataDefinedSizeLegend(legend)
+        elif self.colour_field and layer.fields().lookupField(self.colour_field) >= 0:
+            cats = sorted(str(v) for v in layer.uniqueValues(layer.fields().lookupField(self.colour_field))
+                          if v not in (None, "") and str(v) != "NULL")
+            ramp = QgsColorBrewerColorRamp("Set1", max(3, min(len(cats), 9)))
+            width = QgsProperty.fromExpression(
+                f'coalesce(0.3 + 4.7 * sqrt("{self.size_field}" / {top}), 0.3)')
+            categories = []
+            for i, value in enumerate(cats):
+                s = symbol.clone()
+                s.setColor(ramp.color(i / max(len(cats) - 1, 1)) if len(cats) <= 9 else ramp.color(0))
+                s.setDataDefinedWidth(width)
+                categories.append(QgsRendererCategory(value, s, self.labels.get(value, value)))
+            layer.setRenderer(QgsCategorizedSymbolRenderer(self.colour_field, categories))
+        elif self.size_field:
+            renderer = QgsGraduatedSymbolRenderer(self.size_field)
+            renderer.setSourceSymbol(symbol.clone())
+            method = QgsClassificationJenks()
+            method.setLabelFormat(f"%1 – %2 {self.unit}")
+            method.setLabelPrecision(0)
+            renderer.setClassificationMethod(method)
+            renderer.updateClasses(layer, min(5, max(1, len(set(values)))))
+            renderer.setGraduatedMethod(QgsGraduatedSymbolRenderer.GraduatedSize)
+            renderer.setSymbolSizes(0.4, 5.0)
+            layer.setRenderer(renderer)
+        layer.triggerRepaint()
+
+
+def style_on_load(context, dest_id, qml_name, **kwargs):
+    if context.willLoadLayerOnCompletion(dest_id):
+        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(StyleOnLoad(qml_name, **kwargs))
+
+
+def add_suppression_parameters(alg):
+    p = QgsProcessingParameterNumber(alg.SUPPRESS_BELOW, "Suppress counts below", QgsProcessingParameterNumber.Integer,
+                                     5, minValue=0)
+    p.setHelp("Small-count rule: no published count (routes, legs, cases, category counts, node totals) is "
+              "below this number. 0 turns suppression off.")
+    alg.addParameter(p)
+    p = QgsProcessingParameterEnum(alg.SUPPRESS_MODE, "Rows below the threshold", SUPPRESS_LABELS, defaultValue=0)
+    p.setHelp("Drop rows whose route count is below the threshold, or merge them into one row labelled "
+              "\"other (suppressed)\" without geometry (itself dropped if still below the threshold). "
+              "Smaller cells of kept rows are left blank.")
+    alg.addParameter(p)
+
+
+# --------------------------------------------------------------- algorithm --
+
+class FlowAggregation(QgsProcessingAlgorithm):
+    INPUT, MODE, LEVEL, DIRECTED, BORDER_ONLY = "INPUT", "MODE", "LEVEL", "DIRECTED", "BORDER_ONLY"
+    BREAKDOWN, WIDTH_BY, GEOMETRY, BULGE = "BREAKDOWN", "WIDTH_BY", "GEOMETRY", "BULGE"
+    NODE_POSITION, POLYGONS, POLYGON_ID = "NODE_POSITION", "POLYGONS", "POLYGON_ID"
+    SUPPRESS_BELOW, SUPPRESS_MODE = "SUPPRESS_BELOW", "SUPPRESS_MODE"
+    OUTPUT, NODES, BREAKDOWN_TABLE = "OUTPUT", "NODES", "BREAKDOWN_TABLE"
+
+    def name(self):
+        return "flowaggregation"
+
+    def displayName(self):  # noqa: N802
+        return "Flow aggregation (flow map)"
+
+    def group(self):
+        return "Flows"
+
+    def groupId(self):  # noqa: N802
+        return "flows"
+
+    def createInstance(self):  # noqa: N802
+        return FlowAggregation()
+
+    def shortHelpString(self):  # noqa: N802
+        return (
+            "Aggregates route_lines (journeys) or route_legs into origin→destination flows at place, county, "
+            "region or country level and draws them as a flow map, with the places as nodes.\n\n"
+            "Flows carry origin, destination, routes (distinct routes), legs (leg mode), cases_low and "
+            "cases_high (summed once per route; cases_high is empty when a route has no upper bound, e.g. "
+            "\"10+\"), the distance, one route count per category of each breakdown field "
+            "(<field>_<category>) and <field>_top, the most frequent category (for colouring). Nodes carry "
+            "the distinct routes touching them, routes_out, routes_in, routes_through (routes passing through; "
+            "needs route_legs) and routes_internal (routes staying inside the node at this level). The "
+            "optional breakdown table lists the same category counts as a long table.\n\n"
+            "Parameters: Input (route_lines or route_legs); Flows (journeys origin → final destination, or "
+            "leg by leg — needs route_legs); Level (place, county, region, country; a place without a county "
+            "or region falls back to the next coarser unit); Directed (off: A→B and B→A are one flow); Only "
+            "flows crossing an international border; Breakdown fields (any category field: transport modes, "
+            "recruitment methods, exploitation types, airlines, year); Width by (routes or cases — also the "
+            "unit of the legend); Line shape (curved, straight, geodesic) and curvature; Node position; an "
+            "optional polygon layer and its id field (holding the names of the units at the chosen level, "
+            "ISO3 codes at country level); Suppress counts below and what to do with small rows.\n\n"
+            "Lines take the shorter way round the globe; across the antimeridian their longitudes run past "
+            "±180° rather than being split. Rows with a missing end or zero length are skipped and "
+            "reported in the log; a missing field is an error."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        p = QgsProcessingParameterFeatureSource(self.INPUT, "Routes (route_lines or route_legs)",
+                                                [QgsProcessing.TypeVectorLine])
+        p.setHelp("route_lines (one line per route) or route_legs (one line per leg) from Load tracker export.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.MODE, "Flows", MODE_LABELS, defaultValue=0)
+        p.setHelp("Journeys: one flow per route from its origin to its final place (place of exploitation, "
+                  "else intended destination, else last stop). Leg by leg: every leg is a flow (route_legs only).")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.LEVEL, "Level", LEVEL_LABELS, defaultValue=3)
+        p.setHelp("Unit of the flow ends: 0 place, 1 county, 2 region (admin-1), 3 country.")
+        self.addParameter(p)
+        p = QgsProcessingParameterBoolean(self.DIRECTED, "Directed (A→B and B→A are separate flows)", True)
+        p.setHelp("Off: A→B and B→A are merged into one flow between A and B.")
+        self.addParameter(p)
+        p = QgsProcessingParameterBoolean(self.BORDER_ONLY, "Only flows crossing an international border", False)
+        p.setHelp("Keep only flows whose two ends are in different countries.")
+        self.addParameter(p)
+        p = QgsProcessingParameterField(self.BREAKDOWN, "Breakdown fields", parentLayerParameterName=self.INPUT,
+                                        allowMultiple=True, optional=True)
+        p.setHelp("Category fields counted per flow (cells of several categories count under each). The first "
+                  "one colours the flows.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.WIDTH_BY, "Width by", WIDTH_LABELS, defaultValue=0)
+        p.setHelp("Count that sets the line width and the unit of the legend.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.GEOMETRY, "Line shape", GEOMETRY_LABELS, defaultValue=0)
+        p.setHelp("Curved arcs bow to the right of travel so opposite flows lie apart; geodesic lines follow "
+                  "the great circle; straight lines are straight in longitude/latitude.")
+        self.addParameter(p)
+        p = QgsProcessingParameterNumber(self.BULGE, "Curvature of arcs", QgsProcessingParameterNumber.Double,
+                                         0.2, minValue=0.0, maxValue=2.0)
+        p.setHelp("Offset of the arc's middle from the straight line, as a fraction of the line's length.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.NODE_POSITION, "Node position", POSITION_LABELS, defaultValue=0)
+        p.setHelp("Where region and country nodes sit: on their polygon (largest part's centroid) or at the "
+                  "mean of their places. Place and county nodes always sit on their places.")
+        self.addParameter(p)
+        p = QgsProcessingParameterVectorLayer(self.POLYGONS, "Polygons for the nodes (optional)",
+                                              [QgsProcessing.TypeVectorPolygon], optional=True)
+        p.setHelp("Your own polygons of the units at the chosen level; default: QGIS's world_map.gpkg.")
+        self.addParameter(p)
+        p = QgsProcessingParameterField(self.POLYGON_ID, "Polygon id field", parentLayerParameterName=self.POLYGONS,
+                                        optional=True)
+        p.setHelp("Field of the polygon layer holding the unit names (ISO3 codes at country level).")
+        self.addParameter(p)
+        add_suppression_parameters(self)
+        p = QgsProcessingParameterFeatureSink(self.OUTPUT, "Flows", QgsProcessing.TypeVectorLine)
+        p.setHelp("Flow lines with their counts.")
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSink(self.NODES, "Flow nodes", QgsProcessing.TypeVectorPoint)
+        p.setHelp("Nodes with in / out / through / internal route counts.")
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSink(self.BREAKDOWN_TABLE, "Breakdown table", QgsProcessing.TypeVector,
+                                              optional=True, createByDefault=False)
+        p.setHelp("Long table: flow, field, category, label, routes, cases.")
+        self.addParameter(p)
+        for out in ("FLOWS", "NODES_COUNT", "SKIPPED", "SUPPRESSED"):
+            self.addOutput(QgsProcessingOutputNumber(out, out.replace("_", " ").lower()))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        require("pandas", "geopandas", "pyogrio", "shapely", "numpy")
+        from ...routes_plugin.core import categories as cat
+        from ...routes_plugin.core.flows import aggregate_flows
+
+        breakdown = self.parameterAsFields(parameters, self.BREAKDOWN, context)
+        level = LEVELS[self.parameterAsEnum(parameters, self.LEVEL, context)]
+        mode = MODES[self.parameterAsEnum(parameters, self.MODE, context)]
+        width = WIDTHS[self.parameterAsEnum(parameters, self.WIDTH_BY, context)]
+        threshold = self.parameterAsInt(parameters, self.SUPPRESS_BELOW, context)
+        # read only what the core uses: a third of the columns at country level
+        side = ["key", *LEVELS[LEVELS.index(level):], "lat", "lon"] + (["seq", "role"] if mode == "journey" else [])
+        columns = ["route_id", "source_row", "leg_seq", "cases_low", "cases_high", *breakdown] + \
+            [p + f for p in ("from_", "to_", "origin_", "final_") for f in side]
+        check(feedback, 1)
+        table = read_frame(self, parameters, context, self.INPUT, feedback, columns)
+        missing = [f for f in breakdown if f not in table.columns]
+        if missing:
+            raise QgsProcessingException(f"Breakdown field(s) not in the input: {', '.join(missing)}")
+        polygons, polygon_id = None, None
+        poly_layer = self.parameterAsVectorLayer(parameters, self.POLYGONS, context)
+        if poly_layer is not None:
+            polygon_id = self.parameterAsString(parameters, self.POLYGON_ID, context)
+            if not polygon_id or poly_layer.fields().lookupField(polygon_id) < 0:
+                raise QgsProcessingException(
+                    f"The polygon layer {poly_layer.name()} has no id field {polygon_id!r}; choose the field "
+                    "holding the unit names.")
+            polygons = source_to_frame(poly_layer, None, [polygon_id]).to_crs(4326)
+        check(feedback, 30)
+        try:
+            result = aggregate_flows(
+                table, level=level, mode=mode,
+                directed=self.parameterAsBool(parameters, self.DIRECTED, context),
+                border_only=self.parameterAsBool(parameters, self.BORDER_ONLY, context),
+                breakdown=breakdown, threshold=threshold,
+                suppress_mode=SUPPRESS_MODES[self.parameterAsEnum(parameters, self.SUPPRESS_MODE, context)],
+                geometry=GEOMETRIES[self.parameterAsEnum(parameters, self.GEOMETRY, context)],
+                bulge=self.parameterAsDouble(parameters, self.BULGE, context),
+                node_position=POSITIONS[self.parameterAsEnum(parameters, self.NODE_POSITION, context)],
+                polygons=polygons, polygon_id=polygon_id)
+        except ValueError as err:
+            raise QgsProcessingException(str(err)) from err
+        report_skips(feedback, result.report)
+        for note in result.report["notes"]:
+            feedback.pushInfo(note)
+        check(feedback, 70)
+        crs = QgsCoordinateReferenceSystem("EPSG:4326")
+        flows_id = frame_to_sink(self, parameters, context, self.OUTPUT, result.flows, crs)
+        nodes_id = frame_to_sink(self, parameters, context, self.NODES, result.nodes, crs)
+        colour = f"{breakdown[0]}_top" if breakdown else None
+        labels = {c: cat.label(breakdown[0], c) for c in result.long["category"].unique()} if breakdown else {}
+        unit = "cases" if width.startswith("cases") else "routes"
+        style_on_load(context, flows_id, "flows", size_field=width, colour_field=colour, unit=unit, labels=labels)
+        style_on_load(context, nodes_id, "flow_nodes", size_field="routes", unit="routes")
+        outputs = {self.OUTPUT: flows_id, self.NODES: nodes_id}
+        if parameters.get(self.BREAKDOWN_TABLE):
+            outputs[self.BREAKDOWN_TABLE] = frame_to_sink(self, parameters, context, self.BREAKDOWN_TABLE,
+                                                          result.long, crs)
+        check(feedback, 100)
+        outputs.update({"FLOWS": result.report["flows_published"], "NODES_COUNT": len(result.nodes),
+                        "SKIPPED": len(result.skipped), "SUPPRESSED": result.report["flows_suppressed"]})
+        return outputs
