@@ -15,6 +15,7 @@ def algorithm_classes():
     """Every algorithm of the provider."""
     from .algorithms.border_crossings import BorderCrossings
     from .algorithms.chapter_maps import ChapterMaps
+    from .algorithms.export_table import ExportTable
     from .algorithms.flow_aggregation import FlowAggregation
     from .algorithms.hotspot_density import HotspotDensity
     from .algorithms.hotspot_significance import HotspotSignificance
@@ -22,7 +23,7 @@ def algorithm_classes():
     from .algorithms.regional_summary import RegionalSummary
 
     return [LoadTrackerExport, HotspotDensity, HotspotSignificance, FlowAggregation, BorderCrossings,
-            RegionalSummary, ChapterMaps]
+            RegionalSummary, ChapterMaps, ExportTable]
 
 
 class RoutesProvider(QgsProcessingProvider):

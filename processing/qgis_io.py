@@ -233,3 +233,21 @@ def save_default_styles(gpkg_path: str, styles: dict[str, str]) -> None:
             continue
         layer.loadNamedStyle(str(qml))
         layer.saveStyleToDatabase(layer_name, "Trafficking Routes default style", True, "")
+
+
+# --------------------------------------------------------------------------- settings
+#: the plugin setting (QgsSettings) holding the default of every SUPPRESS_BELOW parameter
+SUPPRESS_SETTING = "trafficking_routes/suppress_below"
+
+
+def suppress_default() -> int:
+    """The small-count threshold to offer as SUPPRESS_BELOW's default: the plugin
+    setting ``trafficking_routes/suppress_below``, else the shared default (5)."""
+    from qgis.core import QgsSettings
+
+    from ..routes_plugin.core.suppression import DEFAULT_THRESHOLD
+
+    try:
+        return max(0, int(QgsSettings().value(SUPPRESS_SETTING, DEFAULT_THRESHOLD)))
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD

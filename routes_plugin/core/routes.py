@@ -41,6 +41,8 @@ STOP_COLUMNS = (
     ("exploitation", "exploitation_place", "exploitation_country"),
 )
 IDENTIFYING = ("reporting_org", "notes")
+#: more transit points than this in one cell is not a route (and would flood memory)
+MAX_TRANSIT_POINTS = 100
 UNRESOLVED_MODES = ("reject", "country")
 
 PLACE_COLUMNS = ("place_key", "place", "lat", "lon", "country", "country_name", "region", "county", "precision")
@@ -254,6 +256,13 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         hint = f[ccol] if ccol and ccol in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
         if role == "transit":
             split = _map_unique(names, cat.split_cell)
+            too_many = names.map(lambda v: len(split.get(v, ())) > MAX_TRANSIT_POINTS if pd.notna(v) else False)
+            for i in f.index[too_many.to_numpy(dtype=bool)]:
+                problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get(col, col),
+                                        str(names[i]), f"{len(split[names[i]]):,} transit points in one cell "
+                                        f"(more than {MAX_TRANSIT_POINTS}): not a route", "rejected"))
+                rejected[i] = True
+            names = names.where(~too_many)
             items = names.map(lambda v: split.get(v, []) if pd.notna(v) else [])
             long = items.explode().dropna()
             part = pd.DataFrame({"row": long.index, "input_name": long.values, "country_input": pd.NA,
@@ -311,7 +320,8 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
 
     routes = rows[~rejected].reset_index(drop=True)
     kept = kept[~kept["row"].isin(rows.index[rejected])].sort_values(["row", "order", "sub"])
-    kept = kept.assign(route_id=kept["row"].map(rows["route_id"]), source_row=kept["row"].map(srow))
+    kept = kept.assign(route_id=kept["row"].map(rows["route_id"]).astype(rows["route_id"].dtype),
+                       source_row=kept["row"].map(srow))
     kept["seq"] = kept.groupby("row").cumcount()
     stops_out = kept[["route_id", "source_row", "seq", "role", "input_name", "column", *PLACE_COLUMNS]].reset_index(drop=True)
     progress(85)

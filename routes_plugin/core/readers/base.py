@@ -22,6 +22,17 @@ PLACE_FIELDS = (
 ROW_COLUMNS = ("source_row", "source_rows")
 
 SEVERITIES = ("error", "rejected", "warning")
+#: longest cell value / reason kept in a problem (a 10 MB cell must not flood logs and layers)
+MAX_VALUE_TEXT, MAX_REASON_TEXT = 500, 4000
+
+
+def clip(text, limit: int):
+    """``text`` without its middle when longer than ``limit``, saying how long it was
+    (non-text unchanged): the start and the end of a message stay readable."""
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … ({len(text):,} characters) … {text[-half:]}"
 
 
 @dataclass
@@ -39,6 +50,9 @@ class Problem:
     reason: str
     severity: str = "rejected"
     suggestions: str = ""  # e.g. best gazetteer candidates, "; "-joined
+
+    def __post_init__(self):
+        self.value, self.reason = clip(self.value, MAX_VALUE_TEXT), clip(self.reason, MAX_REASON_TEXT)
 
     def __str__(self) -> str:
         where = [self.file or "input"]

@@ -37,6 +37,10 @@ DELIMITERS = (",", ";", "\t", "|")
 CHUNK_ROWS = 100_000
 #: the legacy encoding preferred when a non-UTF-8 file could be several
 LEGACY_DEFAULT = "cp1252"
+#: invisible format characters trimmed from cell ends like spaces: zero-width space and
+#: joiners, word joiner, byte order mark, direction marks and embeddings
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_TRIM = "".join(chr(i) for i in range(0x3001) if chr(i).isspace()) + INVISIBLE
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
 _SEP_LINE = re.compile(r"sep=(.)\r?\n", re.IGNORECASE)
 
@@ -234,18 +238,25 @@ def read_csv_grid(path: Path, encoding: str | None = None) -> Grid:
             if sep_line:
                 fh.readline()
             reader = csv.reader(fh, delimiter=delimiter)
-            number = 0
+            number, line, headers = 0, 0, None
             try:
                 for number, record in enumerate(reader, start=1):
-                    if number == 1 and record:
-                        record[0] = record[0].lstrip("\ufeff")
-                    yield number, [c.strip() or None for c in record]
+                    cells = [c.strip(_TRIM) or None for c in record]
+                    if reader.line_num - line > 1 and headers:
+                        swallowed = _swallowed_rows(name, number, headers, cells, delimiter)
+                        if swallowed:
+                            problems.append(swallowed)
+                    line = reader.line_num
+                    headers = headers or (cells if any(cells) else None)
+                    yield number, cells
             except csv.Error as exc:
                 raise ReadError(Problem(name, number + 1, None, None, f"cannot read the CSV ({exc})"))
 
     replaced = _REPLACEMENTS.count
+    problems: list[Problem] = []
     with _field_size_limit(2 ** 31 - 1):
         grid = build_grid(rows(), name, "csv")
+    grid.problems += problems
     replaced = _REPLACEMENTS.count - replaced
     if guessed or encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
         grid.problems.insert(0, Problem(name, None, None, None,
@@ -255,6 +266,23 @@ def read_csv_grid(path: Path, encoding: str | None = None) -> Grid:
     if replaced:
         _warn_replacements(grid, name)
     return grid
+
+
+def _swallowed_rows(name: str, number: int, headers: list, cells: list, delimiter: str) -> Problem | None:
+    """A warning when a quoted cell of record ``number`` holds lines that look like
+    rows of the file (a quote mark never closed swallows the rows after it)."""
+    enough = max(2, (len(headers) - 1) // 2)
+    for pos, cell in enumerate(cells):
+        if cell and "\n" in cell:
+            lines = cell.split("\n")[1:]
+            rows = sum(ln.count(delimiter) >= enough for ln in lines)
+            if rows:
+                column = (headers[pos] if pos < len(headers) else None) or f"(column {column_letter(pos)})"
+                return Problem(name, number, column, cell,
+                               f"this cell runs over {len(lines) + 1} lines, {rows} of which look like rows of "
+                               "the file: a quote mark (\") is probably never closed, so those lines were read "
+                               "into this cell instead of as rows. Check the file", "warning")
+    return None
 
 
 def _warn_replacements(grid: Grid, name: str) -> None:
@@ -309,7 +337,7 @@ def cell_text(value) -> str | None:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip() or None
+    return str(value).strip(_TRIM) or None
 
 
 def read_xlsx_grid(path: Path, sheet: str | int | None = None) -> Grid:
@@ -349,6 +377,14 @@ def read_xlsx_grid(path: Path, sheet: str | int | None = None) -> Grid:
                     raise ReadError(Problem(name, number + 1, None, None,
                                             f"not a valid XLSX file ({type(exc).__name__}: {exc})"))
 
-            return build_grid(rows(), name, "xlsx")
+            try:
+                return build_grid(rows(), name, "xlsx")
+            except ReadError as exc:
+                if sheet is None and len(names) > 1 and exc.problem.reason == "file is empty":
+                    raise ReadError(Problem(name, None, None, None,
+                                            f"the first sheet {names[0]!r} is empty; the workbook has: "
+                                            + ", ".join(repr(n) for n in names) + ". Give the sheet to read "
+                                            "(Sheet parameter, or 'sheet' in the profile)")) from None
+                raise
         finally:
             wb.close()

@@ -154,7 +154,9 @@ def map_headers(headers: list[str], profile: dict, file: str, has_data: list[boo
                              for f in PLACE_FIELDS)
         hint = (" This looks like an HTCDS case file: routes need its historic trafficking events "
                 "(hte_Type, hte_City, hte_Country ...)."
-                if any(header_key(h).startswith(("cas ", "prs ", "vic ")) for h in headers) else "")
+                if any(header_key(h).startswith(("cas ", "prs ", "vic ")) for h in headers) else
+                " If the file has a title or merged heading rows above its header, delete them so that the "
+                "header is the first row." if not positions else "")
         raise ReadError(Problem(file, 1, None, None,
                                 f"no column describes a place of the route. Headers found: {found}. "
                                 f"Expected (profile '{profile.get('name')}') e.g. {expected}.{hint}"))

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import CANONICAL_FIELDS, RawTable
+from .base import CANONICAL_FIELDS, Problem, RawTable
 from .grid import Grid
 from .profile import map_headers
 
 
 def table_from_grid(grid: Grid, profile: dict, source_file: str, file: str, fmt: str) -> RawTable:
     """Rename the grid's columns to canonical fields; unmapped columns follow them."""
-    cells = grid.data
+    cells, problems = repeated_headers(grid, file)
     has_data = [bool(cells[i].notna().any()) for i in range(len(grid.headers))]
-    positions, column_map, unmapped, problems = map_headers(grid.headers, profile, file, has_data)
+    positions, column_map, unmapped, header_problems = map_headers(grid.headers, profile, file, has_data)
     ordered = [f for f in CANONICAL_FIELDS if f in positions]
     frame = pd.concat(
         [cells[["source_row"]]]
@@ -22,4 +22,17 @@ def table_from_grid(grid: Grid, profile: dict, source_file: str, file: str, fmt:
     return RawTable(frame=frame, source_file=source_file, fmt=fmt,
                     column_map={f: column_map[f] for f in ordered},
                     unmapped=[n for n, _ in unmapped],
-                    problems=grid.problems + problems, rows_read=grid.rows_read)
+                    problems=grid.problems + problems + header_problems, rows_read=grid.rows_read)
+
+
+def repeated_headers(grid: Grid, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The data without rows that repeat the header (exports joined together), and a
+    ``rejected`` problem for each such row."""
+    named = [(pos, h) for pos, h in enumerate(grid.headers) if h]
+    cells = grid.data
+    if not named or cells.empty:
+        return cells, []
+    again = pd.concat([cells[pos].eq(h).fillna(False) for pos, h in named], axis=1).all(axis=1).to_numpy(dtype=bool)
+    problems = [Problem(file, int(r), None, None, "this row repeats the header row (were files joined?): not a route")
+                for r in cells.loc[again, "source_row"]]
+    return cells[~again], problems
