@@ -24,9 +24,11 @@ def test_plugin_in_real_qgis_window(tmp_path):
     site = subprocess.run([str(REPO / ".venv/bin/python"), "-c",
                            "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "QGIS_OPTS")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "QGIS_OPTS", "QGIS_CUSTOM_CONFIG_PATH", "QGIS_OPTIONS_PATH")}
     env.update(HOME=str(home), QGIS_PLUGINPATH=str(plugins), PYTHONPATH=site, ROUTES_PROBE_OUT=str(tmp_path),
-               ROUTES_PROBE_SAMPLE=str(SAMPLE), XDG_RUNTIME_DIR=str(tmp_path))
+               ROUTES_PROBE_SAMPLE=str(SAMPLE), XDG_RUNTIME_DIR=str(tmp_path / "run"))
+    (tmp_path / "run").mkdir(mode=0o700)
     proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x900x24", "qgis", "--nologo", "--noversioncheck",
                            "--code", str(REPO / "tests/qgis/gui_probe.py")],
                           env=env, capture_output=True, text=True, timeout=240)
