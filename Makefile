@@ -15,7 +15,7 @@ SAMPLE       := routes_plugin/data/sample/kenya_routes_synthetic.csv
 PKG_NAME     := trafficking_routes
 export QT_QPA_PLATFORM := offscreen
 
-.PHONY: setup debs venv test test-core demo package gazetteer bench clean translations postgis
+.PHONY: setup debs venv test test-core demo package gazetteer bench clean translations postgis docs
 
 setup: debs $(STAMP)
 
@@ -75,8 +75,13 @@ package: translations
 	cd build/package && zip -qr ../../dist/$(PKG_NAME).zip $(PKG_NAME)
 	@echo "dist/$(PKG_NAME).zip"
 
+# Every benchmark prints its ratio to a baseline measured in the same run (takes ~15 min)
 bench: setup
 	$(PY) bench/run_all.py
+
+# docs/algorithms.md from the algorithms' own help texts
+docs: setup
+	$(PY) scripts/algorithm_docs.py
 
 postgis: setup
 	scripts/postgis.sh

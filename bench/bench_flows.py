@@ -14,7 +14,7 @@ GeoPackage, then runs — each in its own process, so peak memory is its own:
 Prints both wall times, their ratio (goal ≥ 10) and each run's peak RSS.
 native:aggregate is stopped after ``--native-timeout`` seconds (it needs
 tens of minutes for 1M legs); the ratio is then printed as a lower bound.
-Usage: ``python bench/bench_flows.py [--legs 1000000] [--seed 42] [--native-timeout 900]``.
+Usage: ``python bench/bench_flows.py [--legs 1000000] [--seed 42] [--native-timeout 300]``.
 """
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--legs", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--native-timeout", type=float, default=900.0)
+    ap.add_argument("--native-timeout", type=float, default=300.0)
     ap.add_argument("--child", nargs=3, metavar=("WHICH", "GPKG", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

@@ -43,3 +43,16 @@ def plugin(qgis_app, qgis_processing, metadata):
 @pytest.fixture(scope="session")
 def sample_export():
     return REPO / "routes_plugin" / "data" / "sample" / "kenya_routes_synthetic.csv"
+
+
+@pytest.fixture(autouse=True)
+def _clear_project_after_test(qgis_app):
+    """Layouts and layers a test adds to the project are removed before the
+    next test (see also qgis_disable_exit in pytest.ini)."""
+    yield
+    import gc
+
+    from qgis.core import QgsProject
+
+    QgsProject.instance().clear()
+    gc.collect()  # free what the test's layers left in reference cycles while QGIS is alive
