@@ -14,7 +14,8 @@ from qgis.core import (
 )
 
 from ..qgis_io import frame_to_sink, require
-from .flow_aggregation import SUPPRESS_MODES, add_suppression_parameters, check, read_frame, report_skips, style_on_load
+from ..qgis_io import check, read_frame
+from .flow_aggregation import SUPPRESS_MODES, add_suppression_parameters, report_skips, style_on_load
 
 COLUMNS = ["route_id", "source_row", "leg_seq", "from_country", "to_country", "from_place", "to_place",
            "from_key", "to_key", "from_role", "to_role", "cases_low", "cases_high", "transport_modes"]
@@ -77,7 +78,7 @@ class BorderCrossings(QgsProcessingAlgorithm):
         require("pandas", "geopandas", "pyogrio", "shapely", "numpy", "scipy")
         from ...routes_plugin.core.crossings import aggregate_crossings, load_countries
 
-        legs = read_frame(self, parameters, context, self.INPUT, feedback, COLUMNS)
+        legs = read_frame(self, parameters, self.INPUT, context, feedback, COLUMNS, to_crs="EPSG:4326")
         check(feedback, 30)
         countries = load_countries(QgsApplication.pkgDataPath() + "/resources/data/world_map.gpkg")
         try:

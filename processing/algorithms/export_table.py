@@ -14,10 +14,9 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterNumber,
 )
 
-from ..qgis_io import require, source_to_frame, suppress_default
+from ..qgis_io import require, source_to_frame, suppress_parameter
 
 FORMATS = ("csv", "xlsx")
 FORMAT_LABELS = ("CSV (UTF-8)", "Excel workbook (XLSX)")
@@ -65,12 +64,8 @@ class ExportTable(QgsProcessingAlgorithm):
         p = QgsProcessingParameterEnum(self.FORMAT, "Format", options=list(FORMAT_LABELS), defaultValue=0)
         p.setHelp("CSV (UTF-8 with byte order mark, so that Excel shows accents) or an Excel workbook.")
         self.addParameter(p)
-        p = QgsProcessingParameterNumber(self.SUPPRESS_BELOW, "Suppress counts below",
-                                         QgsProcessingParameterNumber.Integer, suppress_default(), minValue=0)
-        p.setHelp("Small-count rule: the export is refused when a count field holds a value from 1 to this "
-                  "number - 1. 0 turns the check off. The default is the plugin setting "
-                  "trafficking_routes/suppress_below (5 unless changed).")
-        self.addParameter(p)
+        self.addParameter(suppress_parameter("the export is refused when a count field holds a value from 1 to "
+                                             "this number - 1.", self.SUPPRESS_BELOW))
         p = QgsProcessingParameterField(self.COUNT_FIELDS, "Count fields", parentLayerParameterName=self.INPUT,
                                         type=QgsProcessingParameterField.Numeric, allowMultiple=True, optional=True)
         p.setHelp("The fields holding counts, checked against the small-count rule. Empty: every field named "

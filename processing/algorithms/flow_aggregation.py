@@ -16,7 +16,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
-    QgsProcessingFeatureSourceDefinition,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
@@ -27,12 +26,11 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterVectorLayer,
     QgsProperty,
-    QgsProviderRegistry,
     QgsRendererCategory,
     QgsSizeScaleTransformer,
 )
 
-from ..qgis_io import frame_to_sink, require, source_to_frame, style_path
+from ..qgis_io import check, frame_to_sink, read_frame, require, source_to_frame, style_path, suppress_parameter
 
 LEVELS = ("place", "county", "region", "country")
 LEVEL_LABELS = ("Place", "County (Kenya; elsewhere the region)", "Region (admin-1; Kenya's 8 regions)", "Country")
@@ -50,40 +48,6 @@ POSITION_LABELS = ("Polygon centroids (regions and countries from world_map.gpkg
 
 
 # ------------------------------------------------------------------ reading --
-
-def read_frame(alg, parameters, context, name, feedback, columns=None):
-    """The input as a GeoDataFrame. A whole file layer (no selection, filter or
-    subset) is read straight from its file with pyogrio — orders of magnitude
-    faster than iterating features; anything else goes through the source."""
-    import pyogrio
-
-    value = parameters.get(name)
-    whole = not (isinstance(value, QgsProcessingFeatureSourceDefinition)
-                 and (value.selectedFeaturesOnly or value.featureLimit != -1
-                      or getattr(value, "filterExpression", "")))
-    layer = alg.parameterAsVectorLayer(parameters, name, context)
-    if whole and layer is not None and layer.providerType() == "ogr" and not layer.subsetString():
-        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
-        kwargs = {"layer": parts["layerName"]} if parts.get("layerName") else {}
-        have = set(pyogrio.read_info(parts["path"], **kwargs)["fields"])
-        cols = [c for c in columns if c in have] if columns is not None else None
-        frame = pyogrio.read_dataframe(parts["path"], columns=cols, **kwargs)
-        if frame.crs is not None and frame.crs.to_epsg() != 4326:
-            frame = frame.to_crs(4326)
-        return frame
-    source = alg.parameterAsSource(parameters, name, context)
-    if source is None:
-        raise QgsProcessingException(alg.invalidSourceError(parameters, name))
-    fields = [f for f in columns if source.fields().lookupField(f) >= 0] if columns is not None else None
-    frame = source_to_frame(source, feedback, fields)
-    return frame.to_crs(4326) if frame.crs is not None and frame.crs.to_epsg() != 4326 else frame
-
-
-def check(feedback, progress):
-    """Progress and cancellation between steps."""
-    if feedback.isCanceled():
-        raise QgsProcessingException("Cancelled")
-    feedback.setProgress(progress)
 
 
 def report_skips(feedback, report):
@@ -158,11 +122,8 @@ def style_on_load(context, dest_id, qml_name, **kwargs):
 
 
 def add_suppression_parameters(alg):
-    p = QgsProcessingParameterNumber(alg.SUPPRESS_BELOW, "Suppress counts below", QgsProcessingParameterNumber.Integer,
-                                     5, minValue=0)
-    p.setHelp("Small-count rule: no published count (routes, legs, cases, category counts, node totals) is "
-              "below this number. 0 turns suppression off.")
-    alg.addParameter(p)
+    alg.addParameter(suppress_parameter("no published count (routes, legs, cases, category counts, node totals) "
+                                        "is below this number.", alg.SUPPRESS_BELOW))
     p = QgsProcessingParameterEnum(alg.SUPPRESS_MODE, "Rows below the threshold", SUPPRESS_LABELS, defaultValue=0)
     p.setHelp("Drop rows whose route count is below the threshold, or merge them into one row labelled "
               "\"other (suppressed)\" without geometry (itself dropped if still below the threshold). "
@@ -293,7 +254,7 @@ class FlowAggregation(QgsProcessingAlgorithm):
         columns = ["route_id", "source_row", "leg_seq", "cases_low", "cases_high", *breakdown] + \
             [p + f for p in ("from_", "to_", "origin_", "final_") for f in side]
         check(feedback, 1)
-        table = read_frame(self, parameters, context, self.INPUT, feedback, columns)
+        table = read_frame(self, parameters, self.INPUT, context, feedback, columns, to_crs="EPSG:4326")
         missing = [f for f in breakdown if f not in table.columns]
         if missing:
             raise QgsProcessingException(f"Breakdown field(s) not in the input: {', '.join(missing)}")

@@ -12,7 +12,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
-    QgsProcessingFeatureSourceDefinition,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputString,
     QgsProcessingParameterCrs,
@@ -23,11 +22,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
-    QgsProviderRegistry,
     QgsSingleBandPseudoColorRenderer,
 )
 
-from ..qgis_io import require, source_to_frame, style_path
+from ..qgis_io import check, progress_callback, read_frame, require, style_path
 
 ROLES = ("origin", "transit", "destination", "exploitation")
 KERNEL_LABELS = ("Quartic", "Triangular", "Uniform", "Triweight", "Epanechnikov", "Gaussian (sigma = radius / 3)")
@@ -63,41 +61,6 @@ def add_point_parameters(alg):
     p.setHelp("Distances are measured in this CRS. Empty: the layer's own CRS if it is projected, otherwise the "
               "UTM zone of the points' centre (reported in the log). A geographic CRS is refused.")
     alg.addParameter(p)
-
-
-def check(feedback, progress):
-    """Progress (0-100) and cancellation between steps."""
-    if feedback.isCanceled():
-        raise QgsProcessingException("Cancelled")
-    feedback.setProgress(progress)
-
-
-def progress_callback(feedback, start, end):
-    """A core ``progress(fraction)`` callback mapping to ``start..end`` percent, cancelling on request."""
-    return lambda fraction: check(feedback, start + (end - start) * fraction)
-
-
-def read_frame(alg, parameters, name, context, feedback, columns):
-    """A layer parameter as a GeoDataFrame in its own CRS (``columns`` that exist,
-    or all with None): a whole file layer is read with pyogrio (fast), anything
-    else feature by feature."""
-    import pyogrio
-
-    value = parameters.get(name)
-    whole = not (isinstance(value, QgsProcessingFeatureSourceDefinition)
-                 and (value.selectedFeaturesOnly or value.featureLimit != -1))
-    layer = alg.parameterAsVectorLayer(parameters, name, context)
-    if whole and layer is not None and layer.providerType() == "ogr" and not layer.subsetString():
-        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
-        kwargs = {"layer": parts["layerName"]} if parts.get("layerName") else {}
-        have = set(pyogrio.read_info(parts["path"], **kwargs)["fields"])
-        wanted = None if columns is None else [c for c in columns if c in have]
-        return pyogrio.read_dataframe(parts["path"], columns=wanted, **kwargs)
-    source = alg.parameterAsSource(parameters, name, context)
-    if source is None:
-        raise QgsProcessingException(alg.invalidSourceError(parameters, name))
-    wanted = None if columns is None else [c for c in columns if source.fields().lookupField(c) >= 0]
-    return source_to_frame(source, feedback, wanted)
 
 
 def projected_crs(frame, target: QgsCoordinateReferenceSystem, feedback):

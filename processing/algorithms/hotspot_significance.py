@@ -18,8 +18,9 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..qgis_io import frame_to_sink, require, style_output
-from .hotspot_density import add_point_parameters, check, progress_callback, read_frame, read_points
+from ..qgis_io import frame_to_sink, require, style_output, suppress_parameter
+from ..qgis_io import check, progress_callback, read_frame
+from .hotspot_density import add_point_parameters, read_points
 
 NEIGHBOUR_LABELS = ("Distance band", "k nearest neighbours")
 CORRECTION_LABELS = ("Benjamini-Hochberg false discovery rate", "None", "Bonferroni")
@@ -104,11 +105,8 @@ class HotspotSignificance(QgsProcessingAlgorithm):
         p.setHelp("Correction of the p-values for testing every cell: Benjamini-Hochberg false discovery rate "
                   "(default), none, or Bonferroni (strictest).")
         self.addParameter(p)
-        p = QgsProcessingParameterNumber(self.SUPPRESS_BELOW, "Suppress counts below",
-                                         QgsProcessingParameterNumber.Integer, 5, minValue=0)
-        p.setHelp("Small-count rule: cells with fewer points keep their class, but their count and weight are left "
-                  "blank. 0 turns suppression off.")
-        self.addParameter(p)
+        self.addParameter(suppress_parameter("cells with fewer points keep their class, but their count and "
+                                             "weight are left blank.", self.SUPPRESS_BELOW))
         p = QgsProcessingParameterFeatureSink(self.OUTPUT, "Hotspots", QgsProcessing.TypeVectorPolygon)
         p.setHelp("One polygon per cell with count, weight, gi_z, p_value, p_adjusted and gi_class.")
         self.addParameter(p)

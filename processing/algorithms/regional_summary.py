@@ -9,12 +9,11 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
     QgsVectorLayer,
     QgsWkbTypes,
 )
 
-from ..qgis_io import frame_to_sink, require, source_to_frame, style_output
+from ..qgis_io import frame_to_sink, require, source_to_frame, style_output, suppress_parameter
 
 DEFAULT_REGIONS = "states_provinces"
 DEFAULT_FILTER = "\"adm0_a3\" = 'KEN'"
@@ -26,9 +25,8 @@ REGIONS_HELP = ("Polygons of the chapter regions. Leave empty for Kenya's 8 form
                 "states_provinces where adm0_a3 = KEN); stops are then placed by their region field. With your "
                 "own layer, each stop belongs to the polygon that contains it.")
 FIELD_HELP = "The field of the region layer holding the region names (default: name)."
-SUPPRESS_HELP = ("Small-count rule: no published count (routes, cases, category counts) is below this number; "
-                 "smaller counts are left blank and the region's share and risk index with them. 0 turns "
-                 "suppression off.")
+SUPPRESS_HELP = ("no published count (routes, cases, category counts) is below this number; smaller counts are "
+                 "left blank and the region's share and risk index with them.")
 
 
 def default_regions_layer() -> QgsVectorLayer:
@@ -53,10 +51,7 @@ def add_region_parameters(alg, points_param: str) -> None:
     p = QgsProcessingParameterField("REGION_FIELD", "Region name field", DEFAULT_FIELD, "REGIONS", optional=True)
     p.setHelp(FIELD_HELP)
     alg.addParameter(p)
-    p = QgsProcessingParameterNumber("SUPPRESS_BELOW", "Suppress counts below", QgsProcessingParameterNumber.Integer,
-                                     5, minValue=0)
-    p.setHelp(SUPPRESS_HELP)
-    alg.addParameter(p)
+    alg.addParameter(suppress_parameter(SUPPRESS_HELP))
 
 
 def read_regions(alg, parameters, context, points_param: str, feedback):

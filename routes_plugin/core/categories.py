@@ -62,7 +62,8 @@ _SPLIT = re.compile(r"\s*(?:;|\||\n|\r|\t|,|/|\\|→|->|=>|>|\u2013>|\band\b|\bn
 def fold(text: str) -> str:
     """Case-, diacritic- and spacing-insensitive key for matching."""
     text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # accents and invisible format characters (zero-width space, direction marks) go
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
     text = text.casefold().replace("’", "'").replace("‘", "'")
     text = re.sub(r"[\s_\-.]+", " ", text)
     return text.strip(" '\"")

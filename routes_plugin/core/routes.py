@@ -50,6 +50,17 @@ _PLACE_ATTRS = ("key", "name", "lat", "lon", "country", "country_name", "region"
 
 
 # --------------------------------------------------------------------------- cells
+#: place and country cells that mean "no value" (English and Swahili). "NA" is one of them:
+#: write Namibia as "Namibia" or "NAM".
+MISSING_TOKENS = {"na", "n/a", "n.a", "none", "nil", "null", "unknown", "not known", "not applicable", "-", "--",
+                  "?", "hakuna", "haijulikani", "haijulikani bado"}
+_PLACE_CELLS = ("origin", "origin_country", "transit", "destination", "destination_country",
+                "exploitation_place", "exploitation_country")
+
+
+def _is_missing_token(value) -> bool:
+    return str(value).strip().casefold().rstrip(".") in MISSING_TOKENS or \
+        str(value).strip().casefold() in MISSING_TOKENS
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?"
 _CASES_PATTERNS = (
     (re.compile(rf"^{_NUM}$"), "exact"),
@@ -247,7 +258,9 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
                 rows[col] = f[col]
     progress(15)
 
-    # --- stops, long format
+    # --- stops, long format; "N/A", "unknown", "-" and the like in a place cell mean no place
+    f = f.assign(**{c: f[c].mask(f[c].map(_is_missing_token, na_action="ignore").fillna(False).astype(bool))
+                    for c in _PLACE_CELLS if c in f.columns})
     parts = []
     for order, (role, col, ccol) in enumerate(STOP_COLUMNS):
         if col not in f.columns and (ccol is None or ccol not in f.columns):

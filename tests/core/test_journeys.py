@@ -148,3 +148,18 @@ def test_chunks_give_the_same_layers(export, gazetteer):
         a = whole.layers[name].drop(columns="geometry", errors="ignore").sort_values(list(whole.layers[name].columns[:3]))
         b = chunked.layers[name].drop(columns="geometry", errors="ignore").sort_values(list(whole.layers[name].columns[:3]))
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+
+
+def test_missing_tokens_and_invisible_characters(gazetteer, tmp_path):
+    """'N/A' or 'haijulikani' in a place cell is no place, not Namibia; a zero-width space
+    inside a name does not hide it."""
+    rows = [HEADERS, ["M1", "2019", "Mom\u200bbasa", "Kenya", "N/A", "Dubai", "UAE", "NA", "haijulikani", "3", "", "",
+                      "", ""]]
+    path = tmp_path / "missing.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = load_export(path, gazetteer=gazetteer)
+    pts = result.layers["route_points"]
+    assert pts.sort_values("seq")["place"].tolist() == ["Mombasa", "Dubai"]
+    assert "NAM" not in set(pts["country"])
+    assert result.report["rows_mapped"] == 1

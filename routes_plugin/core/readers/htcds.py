@@ -55,7 +55,7 @@ def _coordinates(lat, lon) -> str | None:
 
 def read(grid: Grid, source_file: str, file: str) -> RawTable:
     """Group event rows into one route per case."""
-    data, keys = grid.data, grid.keys()
+    data = grid.data
 
     def column(key: str) -> pd.Series:
         pos = grid.find(key)
