@@ -34,3 +34,14 @@ def test_unload_and_reload_removes_provider(plugin):
     assert QgsApplication.processingRegistry().providerById("routes") is None
     plugin.initGui()
     assert QgsApplication.processingRegistry().providerById("routes") is not None
+
+
+def test_algorithm_reference_is_current():
+    """docs/algorithms.md is written from the algorithms' help (make docs): it must match them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "algorithm_docs.py"
+    assert subprocess.run([sys.executable, str(script), "--check"], capture_output=True).returncode == 0, \
+        "docs/algorithms.md is out of date: run make docs"
