@@ -50,6 +50,11 @@ class RoutesPlugin:
         action.triggered.connect(self.open_load_dialog)
         self.iface.addPluginToMenu(MENU, action)
         self.actions.append(action)
+        self.warn_missing_packages()
+
+    def warn_missing_packages(self):
+        """One message naming the packages QGIS's Python lacks and the pip command; the plugin
+        still loads, and the algorithms that need them say so when run."""
         if self.missing:
             msg = tr("Trafficking Routes needs Python packages that QGIS's Python lacks: {0}. Install them with: {1}").format(
                 ", ".join(self.missing), pip_command(self.missing))

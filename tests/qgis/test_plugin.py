@@ -1,4 +1,5 @@
 """The plugin as QGIS loads it: provider, algorithms, help text, menu."""
+import pytest
 from qgis.core import QgsApplication
 
 
@@ -45,3 +46,26 @@ def test_algorithm_reference_is_current():
     script = Path(__file__).resolve().parents[2] / "scripts" / "algorithm_docs.py"
     assert subprocess.run([sys.executable, str(script), "--check"], capture_output=True).returncode == 0, \
         "docs/algorithms.md is out of date: run make docs"
+
+
+def test_missing_packages_named_once_and_algorithms_refuse(qgis_iface, monkeypatch):
+    """Without scipy the plugin still loads, shows one message naming it and the pip
+    command, and an algorithm needing it raises a clear error, not a traceback."""
+    import importlib
+    import importlib.util
+
+    from qgis.core import Qgis, QgsProcessingException
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "scipy" else real(name, *a))
+    plugin = importlib.import_module("trafficking_routes").classFactory(qgis_iface)
+    assert plugin.missing == ["scipy"]
+    bar = qgis_iface.messageBar()
+    before = len(bar.get_messages(Qgis.Warning))
+    plugin.warn_missing_packages()
+    messages = bar.get_messages(Qgis.Warning)[before:]
+    assert len(messages) == 1 and "scipy" in messages[0] and "pip install" in messages[0]
+    from trafficking_routes.processing.qgis_io import require
+
+    with pytest.raises(QgsProcessingException, match="scipy.*pip install"):
+        require("scipy")
