@@ -79,8 +79,8 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
         p.setHelp("GeoPackage that receives route_points, route_legs, route_lines, places and rejected_rows. "
                   "An existing file is replaced only when every layer has been written.")
         self.addParameter(p)
-        p = QgsProcessingParameterFile(self.PROFILE, "Column profile (JSON)", optional=True,
-                                       fileFilter="Column profiles (*.json)")
+        p = QgsProcessingParameterFile(self.PROFILE, "Column profile (JSON or YAML)", optional=True,
+                                       fileFilter="Column profiles (*.json *.yaml *.yml)")
         p.setHelp("Maps your file's column headers to the export fields. Leave empty for the default "
                   "profile, which knows English and Swahili headers. See docs/export-format.md.")
         self.addParameter(p)

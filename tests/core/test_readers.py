@@ -341,6 +341,17 @@ def test_user_profile(tmp_path):
     assert t.column_map == {"year": "Year", "origin": "Kaunti ya chanzo"}
 
 
+def test_user_profile_in_yaml(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nextends: default\nfields:\n  origin: [Kaunti ya chanzo]\n", encoding="utf-8")
+    t = read_export(write_csv(tmp_path / "k.csv", [["Kaunti ya chanzo", "Mwaka"], ["Kisii", "2020"]]), profile=path)
+    assert t.column_map == {"year": "Mwaka", "origin": "Kaunti ya chanzo"}
+    bad = tmp_path / "bad.yml"
+    bad.write_text("fields: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="bad.yml.*not valid YAML"):
+        load_profile(bad)
+
+
 @pytest.mark.parametrize("content,match", [
     ("{not json", "not valid JSON"),
     (json.dumps({"fields": {"origin_town": ["x"]}}), "unknown fields origin_town"),

@@ -33,7 +33,7 @@ def bundled_profiles() -> list[str]:
 
 
 def load_profile(path_or_name=None) -> dict:
-    """Load a profile by bundled name ("default") or path; ``None`` is the default.
+    """Load a profile by bundled name ("default") or path (.json, or .yaml/.yml); ``None`` is the default.
 
     Raises ReadError (naming the profile file) when it is missing or malformed.
     """
@@ -43,8 +43,15 @@ def load_profile(path_or_name=None) -> dict:
     path = Path(ref)
     if not path.suffix and "/" not in ref and "\\" not in ref:
         path = PROFILE_DIR / f"{ref}.json"
+    yaml_file = path.suffix.lower() in (".yaml", ".yml")
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        if yaml_file:
+            import yaml  # PyYAML ships with QGIS
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
     except FileNotFoundError:
         raise ReadError(Problem(path.name, None, None, None,
                                 f"profile not found (bundled profiles: {', '.join(bundled_profiles())})"))
@@ -52,8 +59,14 @@ def load_profile(path_or_name=None) -> dict:
         raise ReadError(Problem(path.name, None, None, None, f"cannot read the profile ({exc})"))
     except json.JSONDecodeError as exc:
         raise ReadError(Problem(path.name, exc.lineno, None, None, f"the profile is not valid JSON ({exc.msg})"))
+    except Exception as exc:  # yaml.YAMLError (imported only for YAML profiles)
+        if not yaml_file:
+            raise
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise ReadError(Problem(path.name, None if line is None else line + 1, None, None,
+                                f"the profile is not valid YAML ({getattr(exc, 'problem', exc)})"))
     if not isinstance(data, dict):
-        raise ReadError(Problem(path.name, None, None, None, "the profile must be a JSON object"))
+        raise ReadError(Problem(path.name, None, None, None, "the profile must be a JSON/YAML mapping (object)"))
     if data.get("extends"):
         base = load_profile(data["extends"])
         merged = {f: list(data.get("fields", {}).get(f, [])) + [a for a in base["fields"].get(f, [])]
