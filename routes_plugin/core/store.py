@@ -58,13 +58,17 @@ class GeoPackageWriter:
         os.unlink(tmp)
         self.tmp = Path(tmp)
         self.written: set[str] = set()
+        self.spatial: set[str] = set()
 
     def write(self, name: str, df: pd.DataFrame) -> None:
         """Create layer ``name`` or append ``df`` to it."""
         append = name in self.written
         plain = _plain(df)
-        opts = {} if append else {"layer_options": {"OVERWRITE": "YES"}}
+        # spatial indexes are built once at commit: kept up to date row by row over
+        # many appended chunks they cost more than the rest of the write
+        opts = {} if append else {"layer_options": {"OVERWRITE": "YES", "SPATIAL_INDEX": "NO"}}
         if isinstance(df, gpd.GeoDataFrame):
+            self.spatial.add(name)
             types = set(df.geometry.geom_type.dropna().unique())
             gtype = types.pop() if len(types) == 1 else _default_type(name)
             pyogrio.write_dataframe(plain, self.tmp, layer=name, driver="GPKG", append=append, use_arrow=_ARROW,
@@ -75,6 +79,13 @@ class GeoPackageWriter:
         self.written.add(name)
 
     def commit(self) -> Path:
+        if self.spatial:
+            from osgeo import ogr  # GDAL's own bindings: the SQL function that builds a GeoPackage R-tree
+
+            ds = ogr.Open(str(self.tmp), update=1)
+            for name in sorted(self.spatial):
+                ds.ReleaseResultSet(ds.ExecuteSQL(f"SELECT CreateSpatialIndex('{name}', 'geom')"))
+            ds = None
         os.replace(self.tmp, self.path)
         return self.path
 
