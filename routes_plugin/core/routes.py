@@ -59,8 +59,8 @@ _PLACE_CELLS = ("origin", "origin_country", "transit", "destination", "destinati
 
 
 def _is_missing_token(value) -> bool:
-    return str(value).strip().casefold().rstrip(".") in MISSING_TOKENS or \
-        str(value).strip().casefold() in MISSING_TOKENS
+    text = str(value).strip().casefold()
+    return text in MISSING_TOKENS or text.rstrip(".") in MISSING_TOKENS
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?"
 _CASES_PATTERNS = (
     (re.compile(rf"^{_NUM}$"), "exact"),

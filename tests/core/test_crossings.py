@@ -129,3 +129,26 @@ def test_bad_legs_are_counted_not_silent():
     assert len(res.legs) == exp["ok"]
     with pytest.raises(ValueError, match="from_place"):
         C.aggregate_crossings(table.drop(columns="from_place"))
+
+
+def test_bundled_sample_crossings_at_the_report_towns():
+    """On the bundled (synthetic) sample the crossings at Busia, Malaba, Namanga,
+    Isebania and Moyale appear, each with the routes whose leg across that
+    town's border starts or ends there (counted here straight from route_legs)."""
+    from pathlib import Path
+
+    from trafficking_routes.routes_plugin.core.loader import load_export
+
+    sample = Path(C.__file__).resolve().parents[1] / "data" / "sample"
+    legs = load_export(sample / "kenya_routes_synthetic.csv", overrides=sample / "overrides.csv").layers["route_legs"]
+    found = C.aggregate_crossings(legs, threshold=5).crossings
+    named = found[found["kind"] == "place"].groupby("name")["routes"].sum()
+    crossing = legs[legs["crosses_border"]]
+    pairs = crossing["from_country"] + crossing["to_country"]
+    for town, other in (("Busia", "UGA"), ("Malaba", "UGA"), ("Namanga", "TZA"), ("Isebania", "TZA"),
+                        ("Moyale", "ETH")):
+        # legs through the town across its own border (a leg Busia -> Juba crosses into South Sudan
+        # somewhere else, as the data has it)
+        at_town = crossing[((crossing["from_place"] == town) | (crossing["to_place"] == town))
+                           & pairs.isin([f"KEN{other}", f"{other}KEN"])]
+        assert named.get(town) == at_town["route_id"].nunique() >= 5, town
