@@ -50,6 +50,11 @@ class RoutesPlugin:
         action.triggered.connect(self.open_load_dialog)
         self.iface.addPluginToMenu(MENU, action)
         self.actions.append(action)
+        settings = QAction(tr("Settings…"), self.iface.mainWindow())
+        settings.setObjectName("routesSettings")
+        settings.triggered.connect(self.open_settings)
+        self.iface.addPluginToMenu(MENU, settings)
+        self.actions.append(settings)
         self.warn_missing_packages()
 
     def warn_missing_packages(self):
@@ -72,6 +77,11 @@ class RoutesPlugin:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None
 
+    def open_settings(self):
+        from .ui.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.iface.mainWindow()).exec()
+
     def open_load_dialog(self):
         if self.missing:
             self.iface.messageBar().pushWarning(LOG_TAG, tr("Install the missing packages first: {0}").format(
@@ -79,4 +89,4 @@ class RoutesPlugin:
             return
         from .ui.load_dialog import LoadDialog
 
-        LoadDialog(self.iface, self.iface.mainWindow()).exec_()
+        LoadDialog(self.iface, self.iface.mainWindow()).exec()

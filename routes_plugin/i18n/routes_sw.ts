@@ -147,12 +147,35 @@
       <translation>Pakia data ya njia…</translation>
     </message>
     <message>
+      <source>Settings…</source>
+      <translation>Mipangilio…</translation>
+    </message>
+    <message>
       <source>Trafficking Routes needs Python packages that QGIS's Python lacks: {0}. Install them with: {1}</source>
       <translation>Trafficking Routes inahitaji vifurushi vya Python ambavyo Python ya QGIS haina: {0}. Visakinishe kwa: {1}</translation>
     </message>
     <message>
       <source>Install the missing packages first: {0}</source>
       <translation>Sakinisha kwanza vifurushi vinavyokosekana: {0}</translation>
+    </message>
+  </context>
+  <context>
+    <name>SettingsDialog</name>
+    <message>
+      <source>Trafficking Routes settings</source>
+      <translation>Mipangilio ya Trafficking Routes</translation>
+    </message>
+    <message>
+      <source>Counts below this number are never published (0 turns suppression off).</source>
+      <translation>Idadi chini ya namba hii haichapishwi kamwe (0 huzima ufichaji).</translation>
+    </message>
+    <message>
+      <source>Every algorithm that publishes counts (hotspots, flows, crossings, summaries, chapters, table exports) offers this as its default. Counts below it are blanked, dropped or merged, so that small groups of people cannot be singled out.</source>
+      <translation>Kila algorithimu inayochapisha idadi (maeneo hatari, mitiririko, vivuko, muhtasari, sura, majedwali) hutumia hii kama chaguo-msingi. Idadi chini yake hufichwa, huondolewa au huunganishwa, ili vikundi vidogo vya watu visiweze kutambuliwa.</translation>
+    </message>
+    <message>
+      <source>Suppress counts below</source>
+      <translation>Ficha idadi chini ya</translation>
     </message>
   </context>
 </TS>

@@ -26,8 +26,29 @@ def test_every_algorithm_and_parameter_has_help(plugin):
 
 def test_menu_action(plugin):
     texts = [a.text() for a in plugin.actions]
-    assert any("Load tracker export" in t for t in texts)
+    assert any("Load tracker export" in t for t in texts) and "Settings…" in texts
     assert plugin.missing == []
+
+
+def test_settings_dialog_sets_the_shared_threshold(plugin):
+    """The plugin setting becomes every publishing algorithm's SUPPRESS_BELOW default."""
+    from qgis.core import QgsSettings
+
+    from trafficking_routes.processing.qgis_io import SUPPRESS_SETTING, suppress_default
+    from trafficking_routes.routes_plugin.ui.settings_dialog import SettingsDialog
+
+    old = QgsSettings().value(SUPPRESS_SETTING)
+    try:
+        dialog = SettingsDialog()
+        assert dialog.threshold.value() == suppress_default()
+        dialog.threshold.setValue(11)
+        dialog.accept()
+        assert suppress_default() == 11
+        provider = QgsApplication.processingRegistry().providerById("routes")
+        fresh = provider.algorithm("flowaggregation").create()
+        assert fresh.parameterDefinition("SUPPRESS_BELOW").defaultValue() == 11
+    finally:
+        QgsSettings().setValue(SUPPRESS_SETTING, old if old is not None else 5)
 
 
 def test_unload_and_reload_removes_provider(plugin):

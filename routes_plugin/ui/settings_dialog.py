@@ -1,0 +1,41 @@
+"""Plugins → Trafficking Routes → Settings…: the small-count threshold that every
+algorithm offers as SUPPRESS_BELOW's default (one setting for the whole plugin)."""
+from __future__ import annotations
+
+from qgis.core import QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout
+
+from ...processing.qgis_io import SUPPRESS_SETTING, suppress_default
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("SettingsDialog", text)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Trafficking Routes settings"))
+        self.threshold = QSpinBox()
+        self.threshold.setObjectName("routesSuppressBelow")
+        self.threshold.setRange(0, 1000)
+        self.threshold.setValue(suppress_default())
+        self.threshold.setToolTip(tr("Counts below this number are never published (0 turns suppression off)."))
+        note = QLabel(tr("Every algorithm that publishes counts (hotspots, flows, crossings, summaries, chapters, "
+                         "table exports) offers this as its default. Counts below it are blanked, dropped or "
+                         "merged, so that small groups of people cannot be singled out."))
+        note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(tr("Suppress counts below"), self.threshold)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def accept(self):
+        QgsSettings().setValue(SUPPRESS_SETTING, self.threshold.value())
+        super().accept()
