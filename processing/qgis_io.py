@@ -218,30 +218,41 @@ def _plain(v):
 
 
 # --------------------------------------------------------------------------- styles
-class _StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
-    """Applies a shipped QML when Processing loads the output layer."""
-
-    _alive: list = []  # Processing keeps a raw pointer: keep the Python objects alive
-
-    def __init__(self, qml: Path):
-        super().__init__()
-        self.qml = qml
-        _StyleOnLoad._alive.append(self)
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
-        if layer is not None and self.qml.exists():
-            layer.loadNamedStyle(str(self.qml))
-            layer.triggerRepaint()
-
-
 def style_path(qml_name: str) -> Path:
     return STYLES_DIR / f"{qml_name}.qml"
 
 
-def style_output(context: QgsProcessingContext, dest_id: str, qml_name: str) -> None:
-    """Style the output ``dest_id`` with ``styles/<qml_name>.qml`` when it is loaded."""
+def apply_style(layer, qml_name: str, adjust=None) -> None:
+    """The shipped ``styles/<qml_name>.qml``, then ``adjust(layer)``: the part of a
+    style that depends on the data (class breaks, a ramp stretched to the peak)."""
+    if layer is None:
+        return
+    qml = style_path(qml_name)
+    if qml.exists():
+        layer.loadNamedStyle(str(qml))
+    if adjust is not None:
+        adjust(layer)
+    layer.triggerRepaint()
+
+
+class _StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
+    """Applies :func:`apply_style` when Processing loads the output layer."""
+
+    _alive: list = []  # Processing keeps a raw pointer: keep the Python objects alive
+
+    def __init__(self, qml_name: str, adjust=None):
+        super().__init__()
+        self.qml_name, self.adjust = qml_name, adjust
+        _StyleOnLoad._alive.append(self)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
+        apply_style(layer, self.qml_name, self.adjust)
+
+
+def style_output(context: QgsProcessingContext, dest_id: str, qml_name: str, adjust=None) -> None:
+    """Style the output ``dest_id`` with ``styles/<qml_name>.qml`` (and ``adjust``) when it is loaded."""
     if context.willLoadLayerOnCompletion(dest_id):
-        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(_StyleOnLoad(style_path(qml_name)))
+        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(_StyleOnLoad(qml_name, adjust))
 
 
 def load_on_completion(context: QgsProcessingContext, uri: str, name: str, qml_name: str | None,
@@ -253,14 +264,14 @@ def load_on_completion(context: QgsProcessingContext, uri: str, name: str, qml_n
         layer = QgsVectorLayer(uri, name, provider)
         if layer.isValid():
             if qml_name:
-                layer.loadNamedStyle(str(style_path(qml_name)))
+                apply_style(layer, qml_name)
             context.temporaryLayerStore().addMapLayer(layer)
             uri = layer.id()
         else:
             return
     details = QgsProcessingContext.LayerDetails(name, context.project(), output_name)
     if qml_name:
-        details.setPostProcessor(_StyleOnLoad(style_path(qml_name)))
+        details.setPostProcessor(_StyleOnLoad(qml_name))
     context.addLayerToLoadOnCompletion(uri, details)
 
 

@@ -16,7 +16,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -30,7 +29,7 @@ from qgis.core import (
     QgsSizeScaleTransformer,
 )
 
-from ..qgis_io import check, frame_to_sink, read_frame, require, source_to_frame, style_path, suppress_parameter
+from ..qgis_io import check, frame_to_sink, read_frame, require, source_to_frame, style_output, suppress_parameter
 
 LEVELS = ("place", "county", "region", "country")
 LEVEL_LABELS = ("Place", "County (Kenya; elsewhere the region)", "Region (admin-1; Kenya's 8 regions)", "Country")
@@ -57,25 +56,15 @@ def report_skips(feedback, report):
 
 # ------------------------------------------------------------------ styling --
 
-class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
-    """Applies a shipped QML, then the data-driven part of the style: width
-    classes (legend in routes or cases) or categories for flows, a size legend
-    for points."""
+def flow_style(size_field=None, colour_field=None, unit="routes", labels=None):
+    """The data-driven part of the flow, node and crossing styles (for
+    :func:`qgis_io.apply_style`): width classes with a legend in routes or
+    cases, or categories by ``colour_field`` for flows; a size legend for points."""
+    labels = labels or {}
 
-    _alive: list = []  # Processing keeps a raw pointer: keep the Python objects alive
-
-    def __init__(self, qml_name, size_field=None, colour_field=None, unit="routes", labels=None):
-        super().__init__()
-        self.qml, self.size_field, self.colour_field = style_path(qml_name), size_field, colour_field
-        self.unit, self.labels = unit, labels or {}
-        StyleOnLoad._alive.append(self)
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
-        if layer is None:
-            return
-        layer.loadNamedStyle(str(self.qml))
-        values = [v for v in layer.uniqueValues(layer.fields().lookupField(self.size_field)) if v not in (None, "")] \
-            if self.size_field else []
+    def adjust(layer):
+        values = [v for v in layer.uniqueValues(layer.fields().lookupField(size_field)) if v not in (None, "")] \
+            if size_field else []
         values = [float(v) for v in values if str(v) not in ("NULL", "nan")]
         top = max(values, default=1.0)
         symbol = layer.renderer().symbol() if hasattr(layer.renderer(), "symbol") else None
@@ -83,42 +72,41 @@ class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
             return
         if isinstance(symbol, QgsMarkerSymbol):
             transformer = QgsSizeScaleTransformer(QgsSizeScaleTransformer.Flannery, 0, top, 2, 12, 0, 0.57)
-            prop = QgsProperty.fromField(self.size_field)
+            prop = QgsProperty.fromField(size_field)
             prop.setTransformer(transformer)
             symbol.setDataDefinedSize(prop)
             legend = QgsDataDefinedSizeLegend()
-            legend.setTitle(self.unit)
+            legend.setTitle(unit)
             layer.renderer().setDataDefinedSizeLegend(legend)
-        elif self.colour_field and layer.fields().lookupField(self.colour_field) >= 0:
-            cats = sorted(str(v) for v in layer.uniqueValues(layer.fields().lookupField(self.colour_field))
+        elif colour_field and layer.fields().lookupField(colour_field) >= 0:
+            cats = sorted(str(v) for v in layer.uniqueValues(layer.fields().lookupField(colour_field))
                           if v not in (None, "") and str(v) != "NULL")
             ramp = QgsColorBrewerColorRamp("Set1", max(3, min(len(cats), 9)))
-            width = QgsProperty.fromExpression(
-                f'coalesce(0.3 + 4.7 * sqrt("{self.size_field}" / {top}), 0.3)')
+            width = QgsProperty.fromExpression(f'coalesce(0.3 + 4.7 * sqrt("{size_field}" / {top}), 0.3)')
             categories = []
             for i, value in enumerate(cats):
                 s = symbol.clone()
                 s.setColor(ramp.color(i / max(len(cats) - 1, 1)) if len(cats) <= 9 else ramp.color(0))
                 s.setDataDefinedWidth(width)
-                categories.append(QgsRendererCategory(value, s, self.labels.get(value, value)))
-            layer.setRenderer(QgsCategorizedSymbolRenderer(self.colour_field, categories))
-        elif self.size_field:
-            renderer = QgsGraduatedSymbolRenderer(self.size_field)
+                categories.append(QgsRendererCategory(value, s, labels.get(value, value)))
+            layer.setRenderer(QgsCategorizedSymbolRenderer(colour_field, categories))
+        elif size_field:
+            renderer = QgsGraduatedSymbolRenderer(size_field)
             renderer.setSourceSymbol(symbol.clone())
             method = QgsClassificationJenks()
-            method.setLabelFormat(f"%1 – %2 {self.unit}")
+            method.setLabelFormat(f"%1 – %2 {unit}")
             method.setLabelPrecision(0)
             renderer.setClassificationMethod(method)
             renderer.updateClasses(layer, min(5, max(1, len(set(values)))))
             renderer.setGraduatedMethod(QgsGraduatedSymbolRenderer.GraduatedSize)
             renderer.setSymbolSizes(0.4, 5.0)
             layer.setRenderer(renderer)
-        layer.triggerRepaint()
+
+    return adjust
 
 
 def style_on_load(context, dest_id, qml_name, **kwargs):
-    if context.willLoadLayerOnCompletion(dest_id):
-        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(StyleOnLoad(qml_name, **kwargs))
+    style_output(context, dest_id, qml_name, flow_style(**kwargs))
 
 
 def add_suppression_parameters(alg):

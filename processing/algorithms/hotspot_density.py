@@ -12,7 +12,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputString,
     QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
@@ -25,7 +24,7 @@ from qgis.core import (
     QgsSingleBandPseudoColorRenderer,
 )
 
-from ..qgis_io import check, progress_callback, read_frame, require, style_path
+from ..qgis_io import check, progress_callback, read_frame, require, style_output
 
 ROLES = ("origin", "transit", "destination", "exploitation")
 KERNEL_LABELS = ("Quartic", "Triangular", "Uniform", "Triweight", "Epanechnikov", "Gaussian (sigma = radius / 3)")
@@ -117,32 +116,25 @@ def read_points(alg, parameters, context, feedback):
 
 # ------------------------------------------------------------------ style --
 
-class RampOnLoad(QgsProcessingLayerPostProcessorInterface):
-    """Applies the shipped colour ramp (defined on 0..1) stretched to 0..the raster's maximum."""
+def stretch_ramp(peak):
+    """The shipped colour ramp is defined on 0..1: stretch it to 0..``peak`` (for
+    :func:`qgis_io.apply_style`)."""
+    peak = float(peak)
 
-    _alive: list = []  # Processing keeps a raw pointer: keep the Python objects alive
-
-    def __init__(self, qml_name, peak):
-        super().__init__()
-        self.qml, self.peak = style_path(qml_name), float(peak)
-        RampOnLoad._alive.append(self)
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
-        if layer is None or not self.qml.exists():
-            return
-        layer.loadNamedStyle(str(self.qml))
+    def adjust(layer):
         renderer = layer.renderer()
-        if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and self.peak > 0:
+        if isinstance(renderer, QgsSingleBandPseudoColorRenderer) and peak > 0:
             function = renderer.shader().rasterShaderFunction()
             items = function.colorRampItemList()
             for item in items:
-                item.value *= self.peak
+                item.value *= peak
             function.setColorRampItemList(items)
             function.setMinimumValue(0.0)
-            function.setMaximumValue(self.peak)
+            function.setMaximumValue(peak)
             renderer.setClassificationMin(0.0)
-            renderer.setClassificationMax(self.peak)
-        layer.triggerRepaint()
+            renderer.setClassificationMax(peak)
+
+    return adjust
 
 
 # -------------------------------------------------------------- algorithm --
@@ -244,7 +236,6 @@ class HotspotDensity(QgsProcessingAlgorithm):
         if not output.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException("The density is written as a GeoTIFF: give a .tif output file.")
         density.write_geotiff(output, array, grid, crs.to_wkt())
-        if context.willLoadLayerOnCompletion(output):
-            context.layerToLoadOnCompletionDetails(output).setPostProcessor(RampOnLoad("hotspot_density", array.max()))
+        style_output(context, output, "hotspot_density", stretch_ramp(array.max()))
         check(feedback, 100)
         return {self.OUTPUT: output, "CRS": crs.to_string()}

@@ -96,21 +96,20 @@ def read_template(path=None) -> QDomDocument:
 def _style(layer: QgsMapLayer, key: str, language: str) -> None:
     """Style a data layer as the algorithm that made it does (the layer keeps
     its own style when the shipped one is missing); category labels in ``language``."""
-    from ...processing.algorithms.flow_aggregation import StyleOnLoad
-    from ...processing.algorithms.hotspot_density import RampOnLoad
+    from ...processing.algorithms.flow_aggregation import flow_style
+    from ...processing.algorithms.hotspot_density import stretch_ramp
+    from ...processing.qgis_io import apply_style
 
     qml = STYLES / f"{DATA_LAYERS[key][1]}.qml"
     if key == "density":
-        stats = layer.dataProvider().bandStatistics(1)
-        RampOnLoad(qml.stem, stats.maximumValue).postProcessLayer(layer, None, None)
+        apply_style(layer, qml.stem, stretch_ramp(layer.dataProvider().bandStatistics(1).maximumValue))
         return
     if not qml.exists():
         return
     if key in ("flows", "crossings") and layer.fields().lookupField("routes") >= 0:
-        StyleOnLoad(qml.stem, size_field="routes", unit=texts.text("unit_routes", language)).postProcessLayer(
-            layer, None, None)
+        apply_style(layer, qml.stem, flow_style(size_field="routes", unit=texts.text("unit_routes", language)))
     else:
-        layer.loadNamedStyle(str(qml))
+        apply_style(layer, qml.stem)
     renderer = layer.renderer()
     size_legend = renderer.dataDefinedSizeLegend() if hasattr(renderer, "dataDefinedSizeLegend") else None
     if size_legend is not None:  # one compact nested-symbol entry

@@ -94,13 +94,14 @@ def test_bordercrossings_finds_busia(qgis_processing, legs_gpkg, tmp_path):
 def test_styles_apply(qgis_processing, legs_gpkg, tmp_path, colour):
     from qgis.core import QgsCategorizedSymbolRenderer, QgsGraduatedSymbolRenderer, QgsVectorLayer
 
-    from trafficking_routes.processing.algorithms.flow_aggregation import StyleOnLoad
+    from trafficking_routes.processing.algorithms.flow_aggregation import flow_style
+    from trafficking_routes.processing.qgis_io import apply_style
     uri, _ = legs_gpkg
     out = run(FlowAggregation(), {"INPUT": uri, "MODE": 1, "LEVEL": 0, "BREAKDOWN": ["transport_modes"],
                                   "SUPPRESS_BELOW": 0, "OUTPUT": str(tmp_path / "f.gpkg"),
                                   "NODES": str(tmp_path / "n.gpkg")})
     layer = QgsVectorLayer(out["OUTPUT"], "flows", "ogr")
-    StyleOnLoad("flows", size_field="routes", colour_field=colour).postProcessLayer(layer, None, None)
+    apply_style(layer, "flows", flow_style(size_field="routes", colour_field=colour))
     renderer = layer.renderer()
     if colour:
         assert isinstance(renderer, QgsCategorizedSymbolRenderer)
@@ -109,5 +110,5 @@ def test_styles_apply(qgis_processing, legs_gpkg, tmp_path, colour):
         assert isinstance(renderer, QgsGraduatedSymbolRenderer)
         assert all("routes" in r.label() for r in renderer.ranges())
     nodes = QgsVectorLayer(out["NODES"], "nodes", "ogr")
-    StyleOnLoad("flow_nodes", size_field="routes").postProcessLayer(nodes, None, None)
+    apply_style(nodes, "flow_nodes", flow_style(size_field="routes"))
     assert nodes.renderer().dataDefinedSizeLegend() is not None
