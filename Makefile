@@ -19,12 +19,9 @@ export QT_QPA_PLATFORM := offscreen
 
 setup: debs $(STAMP)
 
+# QGIS 3.40 LTR from bookworm-backports, pinned to the 3.40 series (ROUTES_QGIS_SERIES=3.22: bookworm's own)
 debs:
-	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages: $$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	@scripts/apt_qgis.sh $(DEBS)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PY_SYS) -m venv --system-site-packages $(VENV)
