@@ -36,9 +36,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	  assert shapely.geos_version[:2] == (3, 11) and pyproj.proj_version_str.startswith('9.1'), 'system GEOS/PROJ'"
 	touch $@
 
+# The PostgreSQL cluster the tests start (scripts/postgis.sh) is removed afterwards, whatever the result.
 test: setup translations
 	mkdir -p $(TEST_HOME)
-	HOME=$(TEST_HOME) $(PY) -m pytest -q
+	rc=0; HOME=$(TEST_HOME) $(PY) -m pytest -q || rc=$$?; scripts/postgis.sh destroy || true; exit $$rc
 
 test-core: setup
 	$(PY) -m pytest -q -p no:pytest_qgis tests/core
@@ -84,5 +85,5 @@ postgis: setup
 	scripts/postgis.sh
 
 clean:
-	-scripts/postgis.sh stop
+	-scripts/postgis.sh destroy
 	rm -rf build dist demo-output .pytest_cache
