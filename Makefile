@@ -65,13 +65,7 @@ translations: setup
 	for ts in routes_plugin/i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm; done
 
 package: translations
-	rm -rf build/package dist/$(PKG_NAME).zip && mkdir -p build/package/$(PKG_NAME) dist
-	git ls-files -z --cached --others --exclude-standard | grep -zvE '^(tests|bench|scripts|docs|\.ci)/|^(Makefile|requirements.*\.txt|pytest\.ini|\.gitignore)$$' \
-	  | xargs -0 -I{} cp --parents {} build/package/$(PKG_NAME)/
-	cp routes_plugin/i18n/*.qm build/package/$(PKG_NAME)/routes_plugin/i18n/
-	find build/package -name '__pycache__' -prune -exec rm -rf {} +
-	cd build/package && zip -qr ../../dist/$(PKG_NAME).zip $(PKG_NAME)
-	@echo "dist/$(PKG_NAME).zip"
+	$(PY) scripts/package.py
 
 # Every benchmark prints its ratio to a baseline measured in the same run (takes ~15 min)
 bench: setup
