@@ -23,6 +23,7 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -44,10 +45,39 @@ def no_space(exc: BaseException) -> bool:
     return any(w in text for w in NO_SPACE_WORDS)
 
 
+#: below this many free bytes a failed write is blamed on a full disk
+LOW_SPACE = 8 << 20
+
+
+def space_problem(path) -> str | None:
+    """Why writing beside ``path`` may have failed for want of room, in words, or
+    None: a (nearly) full disk, or this process's file-size limit (``ulimit -f``).
+    For libraries whose error says only "Failed to commit transaction"."""
+    folder = Path(path).parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < LOW_SPACE:
+        return f"the disk is full ({free // 1024:,} KB free in {folder})"
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    except (ImportError, ValueError, OSError):  # Windows has no such limit
+        return None
+    if soft != resource.RLIM_INFINITY:
+        return f"the file reached this process's file-size limit ({soft:,} bytes, ulimit -f)"
+    return None
+
+
 def explain(path, exc: BaseException, previous: str = "was left as it was") -> str:
     """One message for a failed write of ``path``: the reason in words, and what became of the old file."""
     path = Path(path)
-    if no_space(exc):
+    room = space_problem(path)
+    if room is not None and (no_space(exc) or isinstance(exc, OSError)):
+        reason = room
+    elif no_space(exc):
         reason = "the disk is full (or the file would exceed a size limit or quota)"
     elif isinstance(exc, PermissionError):
         reason = "permission denied (read-only, or open in another program)"

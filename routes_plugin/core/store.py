@@ -44,7 +44,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from .files import no_space
+from .files import no_space, space_problem
 
 #: pyogrio writes through Arrow (several times faster) when pyarrow is importable and GDAL >= 3.8
 _ARROW = importlib.util.find_spec("pyarrow") is not None and pyogrio.__gdal_version__ >= (3, 8, 0)
@@ -92,7 +92,10 @@ def failure(path: Path, exc: BaseException, what: str = "", hide=None) -> StoreE
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if hide is not None:
         reason = reason.replace(str(hide), "its temporary file")
-    if no_space(exc):
+    room = space_problem(path)
+    if room is not None:
+        why = room
+    elif no_space(exc):
         why = "the disk is full (or the file would exceed a size limit or quota)"
     elif "disk i/o error" in reason.lower() or (isinstance(exc, OSError) and exc.errno is not None):
         why = f"a write error ({reason}: is the disk full, or the file larger than allowed?)"
