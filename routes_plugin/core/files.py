@@ -36,6 +36,9 @@ NO_SPACE_WORDS = ("no space left", "disk is full", "file too large", "database o
 class FileWriteError(OSError):
     """A file could not be written; its message names the file and says the old one is intact."""
 
+    def __str__(self):
+        return self.strerror or super().__str__()
+
 
 def no_space(exc: BaseException) -> bool:
     """True when ``exc`` says the disk (or the file-size limit, or a quota) is full."""
@@ -129,6 +132,9 @@ def atomic_file(path) -> Iterator[Path]:
     folder = path.parent
     if not folder.is_dir():
         raise FileWriteError(errno.ENOENT, f"Could not write {path}: the folder {folder} does not exist.")
+    if path.is_dir():
+        raise FileWriteError(errno.EISDIR, f"Could not write {path}: a folder of that name is in the way; "
+                                           "nothing was written.")
     tmp = temporary_name(path)
     try:
         yield tmp
