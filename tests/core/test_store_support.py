@@ -69,10 +69,13 @@ def _is_plugin(name: str) -> bool:
                or low.startswith(f"trigger_delete_feature_count_{p}") for p in PLUGIN_LAYERS)
 
 
-def everything_else(path: Path) -> dict:
+def everything_else(path: Path, styles_written: bool = False) -> dict:
     """Every schema object and every row of ``path`` that is not about the
-    plugin's layers: what must survive any write of them."""
+    plugin's layers: what must survive any write of them. ``styles_written``:
+    QGIS saved the plugin's default styles (rows of layer_styles for the plugin's
+    layers), which also moves layer_styles' last_change and id sequence."""
     out = {}
+    skip = PLUGIN_LAYERS + (("layer_styles",) if styles_written else ())
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
         objects = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
         out["schema"] = [o for o in objects if not _is_plugin(o[2]) and not _is_plugin(o[1])]
@@ -82,7 +85,9 @@ def everything_else(path: Path) -> dict:
             cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")')]
             where = ""
             for col in ("table_name", "f_table_name", "name"):
-                if col in cols and name.startswith(("gpkg_", "layer_styles", "sqlite_")):
+                if col in cols and name.startswith(("gpkg_", "sqlite_")):
+                    where = f" WHERE lower({col}) NOT IN ({', '.join(repr(p) for p in skip)})"
+                elif col in cols and name == "layer_styles":
                     where = f" WHERE lower({col}) NOT IN ({', '.join(repr(p) for p in PLUGIN_LAYERS)})"
             if name == "gpkg_metadata":  # rows referenced by the plugin's layers are theirs
                 where = (" WHERE id NOT IN (SELECT md_file_id FROM gpkg_metadata_reference WHERE lower(table_name) "
@@ -90,7 +95,7 @@ def everything_else(path: Path) -> dict:
             rows = con.execute(f'SELECT * FROM "{name}"{where} ORDER BY 1').fetchall()
             out[name] = hashlib.sha256(repr(rows).encode()).hexdigest() + f" ({len(rows)} rows)"
         out["sequence"] = [r for r in con.execute("SELECT * FROM sqlite_sequence ORDER BY name")
-                           if r[0].lower() not in PLUGIN_LAYERS]
+                           if r[0].lower() not in skip]
     return out
 
 
@@ -110,7 +115,7 @@ def check_geopackage(path: Path) -> None:
             n_rows = con.execute(f'SELECT count(*) FROM "{table}" WHERE geom IS NOT NULL').fetchone()[0]
             assert n_tree == n_rows, rtree
         for table, count in con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall():
-            assert con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == count, table
+            assert count is None or con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == count, (table, count)
         if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'").fetchone():
             orphans = con.execute("SELECT count(*) FROM gpkg_metadata WHERE id NOT IN (SELECT md_file_id FROM "
                                   "gpkg_metadata_reference)").fetchone()[0]
