@@ -17,7 +17,8 @@ indexes built once at the end). Then:
 
 Either way it is all or nothing: an error, a cancel, a full disk or a killed
 process leaves the output as it was (SQLite rolls an interrupted transaction
-back from its journal the next time the file is opened). The existing file is
+back from its journal the next time the file is opened for writing, as QGIS
+opens it). The existing file is
 never renamed over, so this also works while QGIS (or anything else using
 SQLite's locks) has it open, on Windows too, where an open file cannot be
 replaced; a writer holding the file (an edit session being saved) is waited
@@ -411,9 +412,17 @@ def _copy_layer(con, name: str) -> None:
 
 
 def _locked_message(target: Path) -> str:
-    return (f"{target} is in use by another program that is writing to it (in QGIS: a layer of this file in "
+    return (f"{target} is in use by another program that keeps it locked (in QGIS: a layer of this file in "
             "edit mode, or a save in progress). Save or stop editing the layers of this file, then run again; "
             "nothing was written.")
+
+
+def _sqlite_has_rtree() -> bool:
+    try:
+        sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE t USING rtree(id, a, b)")
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def replace_layers(source, target, names, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -422,6 +431,9 @@ def replace_layers(source, target, names, busy_timeout: float = BUSY_TIMEOUT) ->
     Every other object of ``target`` is left as it is. On any failure
     (:class:`StoreError`) ``target`` is as it was."""
     source, target = Path(source), Path(target)
+    if not _sqlite_has_rtree():  # every QGIS build's Python has it; a bare Python might not
+        raise StoreError(f"Could not write into {target}: this Python's SQLite lacks the R*Tree module needed to "
+                         "update a GeoPackage's spatial indexes; nothing was written. Write to a new .gpkg file.")
     try:
         con = sqlite3.connect(str(target), timeout=busy_timeout, isolation_level=None)
     except sqlite3.Error as exc:
