@@ -11,6 +11,7 @@ Run with Debian's Python (PyQGIS) after `make setup`:
 from pathlib import Path
 
 from qgis.core import (
+    Qgis,
     QgsApplication,
     QgsProcessingModelAlgorithm,
     QgsProcessingModelChildAlgorithm,
@@ -53,7 +54,7 @@ def child(model, child_id, alg_id, description, sources, outputs=(), x=0, y=0):
 
 
 def build() -> QgsProcessingModelAlgorithm:
-    m = QgsProcessingModelAlgorithm("Export to chapters", "Chains", "chains")
+    m = QgsProcessingModelAlgorithm("export_to_chapters", "Chains", "chains")  # id routes:export_to_chapters
     m.setHelpContent({
         "ALG_DESC": "Runs the whole chain on one tracker export: loads it into route layers (GeoPackage), "
                     "computes hotspot density, cross-border flows, border crossings and the regional summary, "
@@ -71,10 +72,10 @@ def build() -> QgsProcessingModelAlgorithm:
                                               fileFilter="CSV (*.csv)"),
                 "Optional place overrides CSV; wins over the gazetteer.", 300)
     model_input(m, QgsProcessingParameterNumber("SUPPRESS_BELOW", "Suppress counts below",
-                                                QgsProcessingParameterNumber.Integer, 5, minValue=0),
+                                                Qgis.ProcessingNumberParameterType.Integer, 5, minValue=0),
                 "Counts below this are suppressed in every published output (0 turns it off).", 500)
     model_input(m, QgsProcessingParameterNumber("DPI", "Chapter resolution (dpi)",
-                                                QgsProcessingParameterNumber.Integer, 300, minValue=72, maxValue=1200),
+                                                Qgis.ProcessingNumberParameterType.Integer, 300, minValue=72, maxValue=1200),
                 "Resolution of the chapter PDFs.", 700)
     suppress = Src.fromModelParameter("SUPPRESS_BELOW")
     child(m, "load", "routes:loadtrackerexport", "Load tracker export",

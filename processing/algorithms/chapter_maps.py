@@ -7,9 +7,7 @@ import tempfile
 from pathlib import Path
 
 from qgis.core import (
-    QgsProcessing,
-    QgsProcessingAlgorithm,
-    QgsProcessingException,
+    Qgis,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -24,8 +22,9 @@ from qgis.core import (
     QgsProject,
 )
 
-from ..qgis_io import require
-from .regional_summary import add_region_parameters, read_regions
+from ...routes_plugin.core.errors import RoutesError
+from ..base import RoutesAlgorithm
+from ..regions import add_region_parameters, read_regions
 
 LANGUAGES = ("en", "sw")
 LANGUAGE_LABELS = ("English", "Kiswahili")
@@ -40,53 +39,37 @@ def _writable(folder: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
             pass
     except OSError as err:
-        raise QgsProcessingException(f"Cannot write to the output folder {folder}: {err.strerror or err}.") from err
+        raise RoutesError(f"Cannot write to the output folder {folder}: {err.strerror or err}.") from err
 
 
-class ChapterMaps(QgsProcessingAlgorithm):
+class ChapterMaps(RoutesAlgorithm):
+    NAME, DISPLAY_NAME, GROUP = "chaptermaps", "Chapter maps (print layouts)", "Chapters"
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely")
+    EXTRA_FLAGS = Qgis.ProcessingAlgorithmFlag.NoThreading  # layouts and project layers: the main thread
+    STEPS = 3
     ROUTE_POINTS, DENSITY, FLOWS, CROSSINGS = "ROUTE_POINTS", "DENSITY", "FLOWS", "CROSSINGS"
     REGION_NAMES, LANGUAGE, FORMAT, DPI = "REGION_NAMES", "LANGUAGE", "FORMAT", "DPI"
     COMBINED_PDF, TEMPLATE, SOURCE, OUTPUT_FOLDER = "COMBINED_PDF", "TEMPLATE", "SOURCE", "OUTPUT_FOLDER"
 
-    def name(self):
-        return "chaptermaps"
+    HELP = (
+        "One print layout per region (all regions, or the ones named) from the shipped template "
+        "routes_plugin/layouts/chapter.qpt, or your own: title, main map zoomed to the region with hotspot "
+        "density, flows and border crossings styled as the algorithms that made them style them, an inset "
+        "locating the region, legend, scale bar, north arrow, the region's summary table (as in 'Regional "
+        "summary'), data source and date, and a line stating that counts below the threshold are suppressed. "
+        "A region without data gets a chapter that says so instead of an empty map.\n\n"
+        "Every printed text (title, legend, table, category names, notes) is in English or Kiswahili. Files "
+        "are written as chapter_<region>_<language>.pdf / .png (one per chapter, each as soon as it is "
+        "done: chapters already written are kept if a later one fails), optionally with one combined PDF. "
+        "The layouts are also added to the project's layout manager for adjusting by hand.\n\n"
+        "Without density, flows and crossings layers the map shows the route stops."
+    )
 
-    def displayName(self):  # noqa: N802
-        return "Chapter maps (print layouts)"
-
-    def group(self):
-        return "Chapters"
-
-    def groupId(self):  # noqa: N802
-        return "chapters"
-
-    def flags(self):
-        # layouts and project layers are created: run in the main thread
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
-
-    def createInstance(self):  # noqa: N802
-        return type(self)()
-
-    def shortHelpString(self):  # noqa: N802
-        return (
-            "One print layout per region (all regions, or the ones named) from the shipped template "
-            "routes_plugin/layouts/chapter.qpt, or your own: title, main map zoomed to the region with hotspot "
-            "density, flows and border crossings styled as the algorithms that made them style them, an inset "
-            "locating the region, legend, scale bar, north arrow, the region's summary table (as in 'Regional "
-            "summary'), data source and date, and a line stating that counts below the threshold are suppressed. "
-            "A region without data gets a chapter that says so instead of an empty map.\n\n"
-            "Every printed text (title, legend, table, category names, notes) is in English or Kiswahili. Files "
-            "are written as chapter_<region>_<language>.pdf / .png (one per chapter, each as soon as it is "
-            "done: chapters already written are kept if a later one fails), optionally with one combined PDF. "
-            "The layouts are also added to the project's layout manager for adjusting by hand.\n\n"
-            "Without density, flows and crossings layers the map shows the route stops."
-        )
-
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         add_region_parameters(self, self.ROUTE_POINTS)
         for name, label, kind, help_text in (
-                (self.FLOWS, "Flows", QgsProcessing.TypeVectorLine, "Flow lines from 'Flow aggregation'."),
-                (self.CROSSINGS, "Border crossings", QgsProcessing.TypeVectorPoint,
+                (self.FLOWS, "Flows", Qgis.ProcessingSourceType.VectorLine, "Flow lines from 'Flow aggregation'."),
+                (self.CROSSINGS, "Border crossings", Qgis.ProcessingSourceType.VectorPoint,
                  "Crossing points from 'Border crossings'.")):
             p = QgsProcessingParameterVectorLayer(name, label, [kind], optional=True)
             p.setHelp(help_text)
@@ -104,7 +87,7 @@ class ChapterMaps(QgsProcessingAlgorithm):
         p = QgsProcessingParameterEnum(self.FORMAT, "File format", options=list(FORMAT_LABELS), defaultValue=0)
         p.setHelp("PDF, PNG or both, one file per chapter.")
         self.addParameter(p)
-        p = QgsProcessingParameterNumber(self.DPI, "Resolution (dpi)", QgsProcessingParameterNumber.Integer, 300,
+        p = QgsProcessingParameterNumber(self.DPI, "Resolution (dpi)", Qgis.ProcessingNumberParameterType.Integer, 300,
                                          minValue=50, maxValue=1200)
         p.setHelp("Resolution of PNG files and of rasterised parts of PDFs.")
         self.addParameter(p)
@@ -128,8 +111,7 @@ class ChapterMaps(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputFile("COMBINED", "Combined PDF"))
         self.addOutput(QgsProcessingOutputNumber("CHAPTERS", "Chapters"))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        require("pandas", "geopandas", "shapely")
+    def compute(self, parameters, context, steps):
         from ...routes_plugin.core import texts
         from ...routes_plugin.layouts.chapters import (ChapterError, ChapterLayers, add_to_project, build_layout,
                                                        export_combined_pdf, export_layout, read_template, slug)
@@ -138,21 +120,20 @@ class ChapterMaps(QgsProcessingAlgorithm):
         formats = FORMATS[self.parameterAsEnum(parameters, self.FORMAT, context)]
         dpi = self.parameterAsInt(parameters, self.DPI, context)
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
-        try:
-            template = read_template(self.parameterAsFile(parameters, self.TEMPLATE, context) or None)
-        except ChapterError as err:
-            raise QgsProcessingException(str(err)) from err
+        template = read_template(self.parameterAsFile(parameters, self.TEMPLATE, context) or None)
         _writable(folder)
         summary, _regions, region_layer, name_field, points = read_regions(
-            self, parameters, context, self.ROUTE_POINTS, feedback)
+            self, parameters, context, self.ROUTE_POINTS, steps.next("Reading the route points"))
         names = summary.regions["region"].tolist()
-        wanted = [n.strip() for n in self.parameterAsString(parameters, self.REGION_NAMES, context).split(",") if n.strip()]
+        wanted = [n.strip() for n in self.parameterAsString(parameters, self.REGION_NAMES, context).split(",")
+                  if n.strip()]
         unknown = [n for n in wanted if n not in names]
         if unknown:
-            raise QgsProcessingException(f"No region named {', '.join(unknown)} in the region layer. "
-                                         f"Regions: {', '.join(names)}.")
+            raise RoutesError(f"No region named {', '.join(unknown)} in the region layer. "
+                              f"Regions: {', '.join(names)}.")
         chosen = wanted or names
 
+        steps.next("Preparing the layers")
         data = {"density": self.parameterAsRasterLayer(parameters, self.DENSITY, context),
                 "flows": self.parameterAsVectorLayer(parameters, self.FLOWS, context),
                 "crossings": self.parameterAsVectorLayer(parameters, self.CROSSINGS, context)}
@@ -166,25 +147,22 @@ class ChapterMaps(QgsProcessingAlgorithm):
         source = self.parameterAsString(parameters, self.SOURCE, context) or texts.text("default_source", language)
         date = datetime.date.today().isoformat()
 
+        steps.next("Exporting the chapters")
         written, layouts = [], []
         for i, region in enumerate(chosen):
-            if feedback.isCanceled():
-                break
+            steps.progress(i / (len(chosen) + 1))   # raises when cancelled: no partial set is reported
             try:
                 layout = build_layout(project, template, region, layers, summary, language, source, years_text, date)
                 add_to_project(project, layout)
                 written += export_layout(layout, folder / f"chapter_{slug(region)}_{language}", formats, dpi)
             except ChapterError as err:
-                raise QgsProcessingException(f"Chapter {region}: {err} Chapters already written are kept: "
-                                             + (", ".join(os.path.basename(w) for w in written) or "none")) from err
+                raise ChapterError(f"Chapter {region}: {err} Chapters already written are kept: "
+                                   + (", ".join(os.path.basename(w) for w in written) or "none")) from err
             layouts.append(layout)
-            feedback.pushInfo(f"{region}: {', '.join(os.path.basename(w) for w in written[-len(formats):])}")
-            feedback.setProgress(100.0 * (i + 1) / (len(chosen) + 1))
+            steps.pushInfo(f"{region}: {', '.join(os.path.basename(w) for w in written[-len(formats):])}")
         combined = None
         if self.parameterAsBool(parameters, self.COMBINED_PDF, context) and layouts:
-            try:
-                combined = export_combined_pdf(layouts, folder / f"chapters_{language}.pdf", dpi)
-            except ChapterError as err:
-                raise QgsProcessingException(str(err)) from err
+            steps.check()
+            combined = export_combined_pdf(layouts, folder / f"chapters_{language}.pdf", dpi)
         return {self.OUTPUT_FOLDER: str(folder), "FILES": ";".join(written), "COMBINED": combined,
                 "CHAPTERS": len(layouts)}

@@ -16,12 +16,14 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from .errors import RoutesError
+
 
 #: pyogrio writes through Arrow (several times faster) when pyarrow is importable and GDAL >= 3.8
 _ARROW = importlib.util.find_spec("pyarrow") is not None and pyogrio.__gdal_version__ >= (3, 8, 0)
 
 
-class StoreError(Exception):
+class StoreError(RoutesError):
     pass
 
 

@@ -31,7 +31,8 @@ import pandas as pd
 
 from . import categories as cat
 from . import texts
-from .flows import _case_sums
+from .errors import RoutesError
+from .tables import case_sums
 from .suppression import DEFAULT_THRESHOLD, suppress
 
 HOME_COUNTRY = "KEN"
@@ -50,7 +51,7 @@ REQUIRED = ("route_id", "role", "country", "cases_low", "cases_high")
 COUNTS = ("routes", "cases_low", "cases_high")
 
 
-class SummaryError(ValueError):
+class SummaryError(RoutesError, ValueError):
     """Input no summary can be made of (message is for the user)."""
 
 
@@ -109,7 +110,7 @@ def _sums(pairs: pd.DataFrame, keys: list[str], routes: pd.DataFrame) -> pd.Data
     d = pairs[[*keys, "route_id"]].drop_duplicates().join(routes[["cases_low", "cases_high"]], on="route_id")
     if d.empty:
         return pd.DataFrame(columns=[*keys, *COUNTS])
-    return _case_sums(d, keys).reset_index()
+    return case_sums(d, keys).reset_index()
 
 
 def _category_items(routes: pd.DataFrame, fld: str) -> pd.DataFrame:

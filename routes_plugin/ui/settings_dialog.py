@@ -2,11 +2,10 @@
 algorithm offers as SUPPRESS_BELOW's default (one setting for the whole plugin)."""
 from __future__ import annotations
 
-from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout
 
-from ...processing.qgis_io import SUPPRESS_SETTING, suppress_default
+from ..edge.settings import set_suppress_default, suppress_default
 
 
 def tr(text: str) -> str:
@@ -37,5 +36,5 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def accept(self):
-        QgsSettings().setValue(SUPPRESS_SETTING, self.threshold.value())
+        set_suppress_default(self.threshold.value())
         super().accept()

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..errors import RoutesError
+
 #: canonical fields of a route, in output order
 CANONICAL_FIELDS = (
     "route_id", "year", "date_reported",
@@ -63,7 +65,7 @@ class Problem:
         return f"{', '.join(where)}: {self.reason}"
 
 
-class ReadError(Exception):
+class ReadError(RoutesError):
     """A file-level, fatal problem; ``str()`` names the file (and row/column when known)."""
 
     def __init__(self, problem: Problem):
