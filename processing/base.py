@@ -17,7 +17,7 @@ the algorithm needs, and implements :meth:`RoutesAlgorithm.initAlgorithm` and
 
 Errors: a :class:`RoutesError` (the project's error for the user) becomes a
 ``QgsProcessingException`` with its message; any other exception is a bug and
-keeps its traceback. (``compute``, not ``run``: QgsProcessingAlgorithm.run exists.) Cancelling raises (:class:`Cancelled`): a cancelled
+keeps its traceback. (``compute``, not ``run``: QgsProcessingAlgorithm.run exists.) Cancelling raises (:class:`CancelledError`): a cancelled
 algorithm never reports a partial output as its result.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
 
-from ..routes_plugin.core.errors import Cancelled, RoutesError
+from ..routes_plugin.core.errors import CancelledError, RoutesError
 from ..routes_plugin.edge.dependencies import require
 from ..routes_plugin.edge.resources import ALGORITHM_DOCS, PLUGIN_ROOT
 
@@ -54,7 +54,7 @@ def _repository() -> str:
 class Steps:
     """Progress over an algorithm's steps (``QgsProcessingMultiStepFeedback``),
     with cancellation honoured one way: :meth:`next`, :meth:`check` and the
-    :meth:`callback` for core functions raise :class:`Cancelled`."""
+    :meth:`callback` for core functions raise :class:`CancelledError`."""
 
     def __init__(self, count: int, feedback):
         self.count = max(1, int(count))
@@ -64,7 +64,7 @@ class Steps:
 
     def check(self) -> None:
         if self.feedback.isCanceled():
-            raise Cancelled("Cancelled: no result was reported.")
+            raise CancelledError("Cancelled: no result was reported.")
 
     def next(self, text: str | None = None) -> QgsProcessingMultiStepFeedback:
         """Start the next step (cancelling if asked); the feedback to pass to that step's work."""
@@ -156,7 +156,7 @@ class RoutesAlgorithm(QgsProcessingAlgorithm):
             result = self.compute(parameters, context, steps)
             steps.done()
             return result
-        except Cancelled as err:
+        except CancelledError as err:
             raise QgsProcessingException(self.tr(str(err))) from err
         except InterruptedError as err:   # the loader's cancellation
             raise QgsProcessingException(self.tr("Cancelled: nothing was written.")) from err

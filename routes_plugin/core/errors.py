@@ -23,5 +23,5 @@ class CountryPackError(ResourceError):
     """A country pack is missing, incomplete or inconsistent."""
 
 
-class Cancelled(RoutesError):
+class CancelledError(RoutesError):
     """The user cancelled; nothing half-done is reported as a result."""

@@ -409,7 +409,7 @@ def aggregate_flows(
     skipped = E.loc[reason != None, ["route_id", "source_row", "seq"]].assign(reason=reason[reason != None])  # noqa: E711
     E = E[reason == None].reset_index(drop=True)  # noqa: E711
     E["r_code"] = pd.factorize(E.pop("route_id"))[0]
-    legsE = E if kind == "legs" else None
+    legs_e = E if kind == "legs" else None
     if mode == "journey" and kind == "legs":
         E = _journeys_from_legs(E)
     if border_only:
@@ -445,7 +445,7 @@ def aggregate_flows(
     ends = ends.join(info[["level"]], on="code").assign(node=node_ids[ends["code"].to_numpy()])
     ends["name"] = info["name"].reindex(ends["code"]).to_numpy()
     pos = _node_positions(ends, node_position, polygons, polygon_id, level, world_map)
-    nodes = _node_table(E, F, internal, legsE, info, pos)
+    nodes = _node_table(E, F, internal, legs_e, info, pos)
 
     # suppression (flows decide which rows survive; the long table follows)
     names = pd.Series(nodes.set_index("code")["name"])
@@ -504,7 +504,7 @@ def aggregate_flows(
         "flows_suppressed": int(published.attrs.get("suppressed_rows", 0)),
         "nodes_suppressed": int(node_pub.attrs.get("suppressed_rows", 0)),
         "suppress_below": int(threshold),
-        "notes": [] if legsE is not None else ["routes_through needs route_legs as input; it is empty"],
+        "notes": [] if legs_e is not None else ["routes_through needs route_legs as input; it is empty"],
     }
     return FlowResult(flows_out, node_out, long.reset_index(drop=True), skipped.reset_index(drop=True), report)
 
@@ -518,7 +518,7 @@ def _top_category(counts: pd.DataFrame, category_of: dict) -> pd.Series:
     return top.where(vals.max(axis=1) > 0, None)
 
 
-def _node_table(E, F, internal, legsE, info, pos) -> gpd.GeoDataFrame:
+def _node_table(E, F, internal, legs_e, info, pos) -> gpd.GeoDataFrame:
     """Distinct routes touching each node, with out / in / through / internal."""
     cols = ["code", "r", "cases_low", "cases_high"]
     both = pd.concat([E[[f"{s}_code", "r_code", "cases_low", "cases_high"]].set_axis(cols, axis=1) for s in ("o", "d")],
@@ -528,8 +528,8 @@ def _node_table(E, F, internal, legsE, info, pos) -> gpd.GeoDataFrame:
     nodes["routes_out"] = count(F["o_code"], F["r_code"])
     nodes["routes_in"] = count(F["d_code"], F["r_code"])
     nodes["routes_internal"] = count(E.loc[internal, "o_code"], E.loc[internal, "r_code"])
-    if legsE is not None:
-        L = legsE[legsE["r_code"].isin(E["r_code"]) & (legsE["o_code"] != legsE["d_code"])]
+    if legs_e is not None:
+        L = legs_e[legs_e["r_code"].isin(E["r_code"]) & (legs_e["o_code"] != legs_e["d_code"])]
         L = L.sort_values(["r_code", "seq"], kind="stable")
         inner = L[L["r_code"].duplicated(keep="last")]
         nodes["routes_through"] = count(inner["d_code"], inner["r_code"])

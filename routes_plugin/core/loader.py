@@ -42,10 +42,10 @@ class _Steps:
     def __init__(self, feedback, start, end):
         self.feedback, self.start, self.end = feedback, start, end
 
-    def isCanceled(self):  # noqa: N802 (QgsFeedback's name)
+    def isCanceled(self):
         return self.feedback is not None and self.feedback.isCanceled()
 
-    def setProgress(self, p):  # noqa: N802
+    def setProgress(self, p):
         if self.feedback is not None:
             self.feedback.setProgress(self.start + (self.end - self.start) * p / 100)
 

@@ -19,7 +19,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType, QVariant
 
-from ..core.errors import Cancelled, RoutesError
+from ..core.errors import CancelledError, RoutesError
 from .gdal import import_pyogrio
 
 #: rows between two progress / cancel checks when converting features
@@ -34,7 +34,7 @@ def _cancel_check(feedback, i: int, total: int) -> None:
     if feedback is None or i % CHUNK:
         return
     if feedback.isCanceled():
-        raise Cancelled("Cancelled.")
+        raise CancelledError("Cancelled.")
     if total > 0:
         feedback.setProgress(min(100.0, 100.0 * i / total))
 

@@ -47,7 +47,7 @@ def legs_gpkg(tmp_path):
 
 
 def run(alg, params):
-    import processing
+    from qgis import processing
     return processing.run(alg, params)
 
 
