@@ -3,7 +3,7 @@
 one Processing model (open it in the Modeler to read or change it).
 
 export -> layers -> hotspot density -> flows -> border crossings ->
-regional summary -> chapter PDFs in English and Kiswahili.
+regional summary (computed once) -> chapter PDFs in English and Kiswahili.
 
 Run with Debian's Python (PyQGIS) after `make setup`:
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/build_model.py
@@ -15,7 +15,6 @@ from qgis.core import (
     QgsApplication,
     QgsProcessingModelAlgorithm,
     QgsProcessingModelChildAlgorithm,
-    QgsProcessingModelChildDependency,
     QgsProcessingModelChildParameterSource,
     QgsProcessingModelOutput,
     QgsProcessingModelParameter,
@@ -94,21 +93,19 @@ def build() -> QgsProcessingModelAlgorithm:
     child(m, "summary", "routes:regionalsummary", "Regional summary",
           {"INPUT": Src.fromChildOutput("load", "ROUTE_POINTS"), "SUPPRESS_BELOW": suppress},
           [("OUTPUT", "Regional summary"), ("OUTPUT_POLYGONS", "Regional risk")], 790, 330)
+    # the chapters print the summary computed once above (no second computation per language)
     for i, (lang, label) in enumerate((("en", "English"), ("sw", "Kiswahili"))):
         child(m, f"chapters_{lang}", "routes:chaptermaps", f"Chapter maps ({label})",
               {"ROUTE_POINTS": Src.fromChildOutput("load", "ROUTE_POINTS"),
                "DENSITY": Src.fromChildOutput("density", "OUTPUT"),
                "FLOWS": Src.fromChildOutput("flows", "OUTPUT"),
                "CROSSINGS": Src.fromChildOutput("crossings", "OUTPUT"),
+               "SUMMARY": Src.fromChildOutput("summary", "OUTPUT"),
+               "BREAKDOWN": Src.fromChildOutput("summary", "OUTPUT_BREAKDOWN"),
                "LANGUAGE": Src.fromStaticValue(i), "FORMAT": Src.fromStaticValue(0),
                "COMBINED_PDF": Src.fromStaticValue(True), "DPI": Src.fromModelParameter("DPI"),
                "SUPPRESS_BELOW": suppress},
               [("OUTPUT_FOLDER", f"Chapters ({label})")], 330 + 300 * i, 470)
-    # the summary has no output the chapters read: order it before them all the same
-    for lang in ("en", "sw"):
-        c = m.childAlgorithm(f"chapters_{lang}")
-        c.setDependencies([QgsProcessingModelChildDependency("summary")])
-        m.setChildAlgorithm(c)
     return m
 
 

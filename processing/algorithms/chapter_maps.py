@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
@@ -24,7 +25,8 @@ from qgis.core import (
 
 from ...routes_plugin.core.errors import RoutesError
 from ..base import RoutesAlgorithm
-from ..regions import add_region_parameters, read_regions
+from ...routes_plugin.edge.frames import read_frame
+from ..regions import add_region_parameters, read_regions, region_layer
 
 LANGUAGES = ("en", "sw")
 LANGUAGE_LABELS = ("English", "Kiswahili")
@@ -50,6 +52,7 @@ class ChapterMaps(RoutesAlgorithm):
     ROUTE_POINTS, DENSITY, FLOWS, CROSSINGS = "ROUTE_POINTS", "DENSITY", "FLOWS", "CROSSINGS"
     REGION_NAMES, LANGUAGE, FORMAT, DPI = "REGION_NAMES", "LANGUAGE", "FORMAT", "DPI"
     COMBINED_PDF, TEMPLATE, SOURCE, OUTPUT_FOLDER = "COMBINED_PDF", "TEMPLATE", "SOURCE", "OUTPUT_FOLDER"
+    SUMMARY, BREAKDOWN = "SUMMARY", "BREAKDOWN"
 
     HELP = (
         "One print layout per region (all regions, or the ones named) from the shipped template "
@@ -67,6 +70,17 @@ class ChapterMaps(RoutesAlgorithm):
 
     def initAlgorithm(self, config=None):
         add_region_parameters(self, self.ROUTE_POINTS)
+        p = QgsProcessingParameterFeatureSource(self.SUMMARY, "Regional summary (computed once)",
+                                                [Qgis.ProcessingSourceType.Vector], optional=True)
+        p.setHelp("The 'Regional summary' output of routes:regionalsummary, so the summary is computed once and "
+                  "the chapters print exactly its numbers (give 'Regional breakdown' too). Empty: the summary is "
+                  "computed here from the route points, as routes:regionalsummary would.")
+        self.addParameter(p)
+        p = QgsProcessingParameterFeatureSource(self.BREAKDOWN, "Regional breakdown",
+                                                [Qgis.ProcessingSourceType.Vector], optional=True)
+        p.setHelp("The 'Regional breakdown' output of routes:regionalsummary (the top lists of the chapter "
+                  "tables); needed with Regional summary.")
+        self.addParameter(p)
         for name, label, kind, help_text in (
                 (self.FLOWS, "Flows", Qgis.ProcessingSourceType.VectorLine, "Flow lines from 'Flow aggregation'."),
                 (self.CROSSINGS, "Border crossings", Qgis.ProcessingSourceType.VectorPoint,
@@ -111,6 +125,29 @@ class ChapterMaps(RoutesAlgorithm):
         self.addOutput(QgsProcessingOutputFile("COMBINED", "Combined PDF"))
         self.addOutput(QgsProcessingOutputNumber("CHAPTERS", "Chapters"))
 
+    def summary(self, parameters, context, feedback):
+        """(summary, region layer, name field, route points with their years): the summary given
+        (computed once by routes:regionalsummary), else computed from the route points."""
+        from ...routes_plugin.core.summary import summary_from_tables
+
+        if self.parameterAsSource(parameters, self.SUMMARY, context) is None:
+            summary, _regions, layer, name_field, points = read_regions(
+                self, parameters, context, self.ROUTE_POINTS, feedback)
+            return summary, layer, name_field, points
+        if self.parameterAsSource(parameters, self.BREAKDOWN, context) is None:
+            raise RoutesError("With 'Regional summary' give 'Regional breakdown' too (both are outputs of "
+                              "routes:regionalsummary).")
+        summary = summary_from_tables(read_frame(self, parameters, self.SUMMARY, context, feedback),
+                                      read_frame(self, parameters, self.BREAKDOWN, context, feedback))
+        wanted = self.parameterAsInt(parameters, "SUPPRESS_BELOW", context)
+        if wanted > summary.threshold:
+            raise RoutesError(f"The regional summary given was suppressed below {summary.threshold}, but counts "
+                              f"below {wanted} are to be suppressed: run routes:regionalsummary again with "
+                              f"'Suppress counts below' = {wanted}.")
+        layer, name_field, _by_polygons = region_layer(self, parameters, context)
+        points = read_frame(self, parameters, self.ROUTE_POINTS, context, feedback, ["year"])
+        return summary, layer, name_field, points
+
     def compute(self, parameters, context, steps):
         from ...routes_plugin.core import texts
         from ...routes_plugin.layouts.chapters import (ChapterError, ChapterLayers, add_to_project, build_layout,
@@ -122,8 +159,8 @@ class ChapterMaps(RoutesAlgorithm):
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
         template = read_template(self.parameterAsFile(parameters, self.TEMPLATE, context) or None)
         _writable(folder)
-        summary, _regions, region_layer, name_field, points = read_regions(
-            self, parameters, context, self.ROUTE_POINTS, steps.next("Reading the route points"))
+        summary, regions_layer, name_field, points = self.summary(parameters, context,
+                                                                 steps.next("Reading the summary"))
         names = summary.regions["region"].tolist()
         wanted = [n.strip() for n in self.parameterAsString(parameters, self.REGION_NAMES, context).split(",")
                   if n.strip()]
@@ -141,7 +178,7 @@ class ChapterMaps(RoutesAlgorithm):
         if not data:
             data["points"] = self.parameterAsVectorLayer(parameters, self.ROUTE_POINTS, context)
         project = context.project() or QgsProject.instance()
-        layers = ChapterLayers.prepare(project, region_layer, name_field, data, language)
+        layers = ChapterLayers.prepare(project, regions_layer, name_field, data, language)
         years = points["year"].dropna() if "year" in points.columns else []
         years_text = (f"{int(min(years))}–{int(max(years))}" if len(years) else texts.text("years_unknown", language))
         source = self.parameterAsString(parameters, self.SOURCE, context) or texts.text("default_source", language)

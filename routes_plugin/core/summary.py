@@ -227,6 +227,10 @@ def regional_summary(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = No
     for fld in TOP_FIELDS:
         table[f"top_{fld}"] = ["; ".join(top_items(breakdown, r, fld)) for r in table["region"]]
     table["suppress_below"] = int(threshold)
+    for k in KINDS:  # no case estimate at all (not a count; only where the route count is published)
+        table[f"unknown_cases_{k}"] = pd.array([(r, k) in unknown if pd.notna(n) else pd.NA
+                                                for r, n in zip(table["region"], table[f"routes_{k}"])],
+                                               dtype="boolean")
 
     nat_points = points[points["route_id"].isin(national)]
     return Summary(table, breakdown,
@@ -254,6 +258,40 @@ def wide(long: pd.DataFrame, row_field: str, col_field: str, value: str = "route
     if long.empty:
         return pd.DataFrame({row_field: []})
     return long.pivot(index=row_field, columns=col_field, values=value).reset_index().rename_axis(columns=None)
+
+
+def summary_from_tables(regions: pd.DataFrame, breakdown: pd.DataFrame) -> Summary:
+    """The :class:`Summary` the chapters need, rebuilt from the published tables of
+    :func:`regional_summary` (its ``regions`` and ``breakdown`` outputs), so a
+    chapter run does not compute the summary again."""
+    missing = [c for c in ("region", "suppress_below", "has_data", *(f"{c}_{k}" for c in COUNTS for k in KINDS))
+               if c not in regions.columns]
+    if missing:
+        raise SummaryError("The regional summary table lacks the field(s) " + ", ".join(missing)
+                           + ": give the 'Regional summary' output of routes:regionalsummary.")
+    lacking = [c for c in ("region", "field", "code", "name", *COUNTS) if c not in breakdown.columns]
+    if lacking:
+        raise SummaryError("The breakdown table lacks the field(s) " + ", ".join(lacking)
+                           + ": give the 'Regional breakdown' output of routes:regionalsummary.")
+    thresholds = pd.to_numeric(regions["suppress_below"], errors="coerce").dropna().unique()
+    if len(thresholds) != 1:
+        raise SummaryError("The regional summary table has no single suppress_below value.")
+    table = pd.DataFrame(regions.drop(columns=[c for c in ("geometry", "fid") if c in regions.columns]))
+    table["region"] = table["region"].astype(str)
+    for c in (f"{c}_{k}" for c in COUNTS for k in KINDS):
+        table[c] = pd.to_numeric(table[c], errors="coerce").round().astype("Int64")
+    for c in ("share_national_pct", "risk_index"):
+        if c in table.columns:
+            table[c] = pd.to_numeric(table[c], errors="coerce").astype("Float64")
+    table["has_data"] = table["has_data"].astype(bool)
+    unknown = {(r, k) for k in KINDS if f"unknown_cases_{k}" in table.columns
+               for r, flag in zip(table["region"], table[f"unknown_cases_{k}"]) if str(flag).lower() in ("true", "1", "1.0")}
+    long = pd.DataFrame(breakdown.drop(columns=[c for c in ("geometry", "fid") if c in breakdown.columns]))
+    for c in COUNTS:
+        long[c] = pd.to_numeric(long[c], errors="coerce").round().astype("Int64")
+    long["region"] = long["region"].astype(str)
+    empty = pd.DataFrame()
+    return Summary(table, long, empty, empty, {}, int(thresholds[0]), unknown)
 
 
 # ----------------------------------------------------------------- chapter ---
