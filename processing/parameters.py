@@ -2,9 +2,10 @@
 default per concept)."""
 from __future__ import annotations
 
-from qgis.core import Qgis, QgsProcessingParameterEnum, QgsProcessingParameterNumber
+from qgis.core import Qgis, QgsProcessingParameterEnum, QgsProcessingParameterNumber, QgsProcessingParameterString
 
-from ..routes_plugin.edge.settings import SUPPRESS_SETTING, suppress_default
+from ..routes_plugin.core.countries import pack, packs
+from ..routes_plugin.edge.settings import COUNTRY_SETTING, SUPPRESS_SETTING, country_default, suppress_default
 
 SUPPRESS_MODES = ("drop", "merge")
 SUPPRESS_LABELS = ("Drop small rows", "Merge small rows into one \"other\" row (no geometry)")
@@ -39,3 +40,17 @@ def report_skips(feedback, report) -> None:
     """One warning per reason rows were skipped (nothing is dropped silently)."""
     for reason, n in report.get("skipped", {}).items():
         feedback.pushWarning(f"Skipped {n} input row(s): {reason}")
+
+
+def country_parameter(what: str, name: str = "COUNTRY"):
+    """The COUNTRY parameter: the country pack (routes_plugin/data/countries/<ID>/) that gives ``what``;
+    its default is the plugin setting (Kenya unless changed)."""
+    p = QgsProcessingParameterString(name, "Country pack", defaultValue=country_default())
+    listed = "; ".join(f"{p.id} = {p.name()}" for p in packs().values())
+    p.setHelp(f"The country pack that gives {what}. Shipped packs: {listed}. The default is the plugin setting "
+              f"{COUNTRY_SETTING}.")
+    return p
+
+
+def country_pack(alg, parameters, context, name: str = "COUNTRY"):
+    return pack(alg.parameterAsString(parameters, name, context) or None)

@@ -144,7 +144,7 @@ class ChapterMaps(RoutesAlgorithm):
             raise RoutesError(f"The regional summary given was suppressed below {summary.threshold}, but counts "
                               f"below {wanted} are to be suppressed: run routes:regionalsummary again with "
                               f"'Suppress counts below' = {wanted}.")
-        layer, name_field, _by_polygons = region_layer(self, parameters, context)
+        layer, name_field, _assign, _pack = region_layer(self, parameters, context)
         points = read_frame(self, parameters, self.ROUTE_POINTS, context, feedback, ["year"])
         return summary, layer, name_field, points
 

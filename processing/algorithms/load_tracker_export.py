@@ -14,6 +14,7 @@ from qgis.core import (
 
 from ...routes_plugin.edge.styles import load_on_completion, save_default_styles
 from ..base import RoutesAlgorithm
+from ..parameters import country_pack, country_parameter
 
 FORMATS = ("auto", "csv", "xlsx", "htcds", "ctdc", "ctdc_vp")
 FORMAT_LABELS = ("Detect from the file", "Tracker export, CSV", "Tracker export, XLSX",
@@ -78,18 +79,19 @@ class LoadTrackerExport(RoutesAlgorithm):
         p = QgsProcessingParameterFile(self.OVERRIDES, "Place overrides (CSV)", optional=True,
                                        fileFilter="CSV (*.csv)")
         p.setHelp("Your own place list, which wins over the gazetteer: columns name, country (optional), "
-                  "lat, lon — or name, target to map a local name onto a gazetteer name.")
+                  "lat, lon — or name, target to map a local name onto a gazetteer name. Empty: the country "
+                  "pack's default overrides (if it has any).")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.UNRESOLVED, "Unknown or ambiguous places", options=list(UNRESOLVED_LABELS),
                                        defaultValue=0)
         p.setHelp("What to do when a place name is not found or matches several places: reject the row "
                   "(default), or keep the place at the row's country level, flagged precision='country'.")
         self.addParameter(p)
-        p = QgsProcessingParameterString(self.HOME_COUNTRY, "Home country (for transit points)", defaultValue="KEN",
-                                         optional=True)
+        self.addParameter(country_parameter("the home country (for transit points) and the default place overrides"))
+        p = QgsProcessingParameterString(self.HOME_COUNTRY, "Home country (for transit points)", optional=True)
         p.setHelp("Transit points have no country column: each is looked up in the route's origin country, then "
-                  "in this country (ISO code or name; the network's own country), then anywhere. A name that still "
-                  "matches several places is reported as ambiguous.")
+                  "in this country (ISO code or name; the network's own country), then anywhere. Empty: the "
+                  "country pack's home country. A name that still matches several places is reported as ambiguous.")
         self.addParameter(p)
         p = QgsProcessingParameterBoolean(self.INCLUDE_IDENTIFYING, "Include identifying columns (organisation, notes)",
                                           defaultValue=False)
@@ -106,6 +108,7 @@ class LoadTrackerExport(RoutesAlgorithm):
         from ...routes_plugin.core.postgis import is_postgres_uri, redact
 
         feedback = steps.next("Loading the export")
+        country = country_pack(self, parameters, context)
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
         output = self.parameterAsString(parameters, self.OUTPUT, context)
@@ -122,10 +125,11 @@ class LoadTrackerExport(RoutesAlgorithm):
             profile=self.parameterAsFile(parameters, self.PROFILE, context) or None,
             sheet=self.parameterAsString(parameters, self.SHEET, context) or None,
             fmt=FORMATS[self.parameterAsEnum(parameters, self.FORMAT, context)],
-            overrides=self.parameterAsFile(parameters, self.OVERRIDES, context) or None,
+            overrides=self.parameterAsFile(parameters, self.OVERRIDES, context) or (
+                str(country.overrides) if country.overrides else None),
             unresolved=UNRESOLVED[self.parameterAsEnum(parameters, self.UNRESOLVED, context)],
             include_identifying=self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context),
-            home_country=self.parameterAsString(parameters, self.HOME_COUNTRY, context) or None,
+            home_country=self.parameterAsString(parameters, self.HOME_COUNTRY, context) or country.home_country,
             feedback=feedback,
         )
         rejected = result.layers["rejected_rows"]

@@ -21,13 +21,15 @@ class RegionalSummary(RoutesAlgorithm):
         from ...routes_plugin.core.summary import RISK_FORMULA
 
         return (
-            "Per chapter region (Kenya's 8 former provinces by default, or any polygon layer with a name field): "
+            "Per chapter region (the country pack's regions — Kenya's 8 former provinces by default, one chapter "
+            "per country in a regional pack — or any polygon layer with a name field): "
             "the routes and estimated cases starting, passing through and ending there, their share of the "
             "national total, the top destination countries and transit points, and the routes by mode of "
             "transport, airline, recruitment method and type of exploitation.\n\n"
             "Counts are distinct routes; cases are summed once per route (low = sum of the known lower "
             "estimates; high is blank when a route has no upper estimate). The national total is the routes "
-            "with at least one stop in Kenya (with your own region layer: in any of its polygons).\n\n"
+            "with at least one stop in the pack's home country, or in any of its chapter countries (with your own "
+            "region layer: in any of its polygons).\n\n"
             f"Regional risk (field risk_index, the choropleth): {RISK_FORMULA}.\n\n"
             "Outputs: the regional table, the same as styled polygons, the long table of counts by region and "
             "category, and the national tables airline × destination country and recruitment method × type of "

@@ -31,11 +31,12 @@ import pandas as pd
 
 from . import categories as cat
 from . import texts
+from .countries import pack as default_pack
 from .errors import RoutesError
 from .tables import case_sums
 from .suppression import DEFAULT_THRESHOLD, suppress
 
-HOME_COUNTRY = "KEN"
+HOME_COUNTRY = default_pack().home_country  # the default country pack's (Kenya)
 KINDS = ("any", "origin", "transit", "end")
 ROLE_KIND = {"origin": "origin", "transit": "transit", "destination": "end", "exploitation": "end"}
 #: breakdown fields: the destination countries and transit points of the
@@ -70,6 +71,12 @@ class Summary:
 
 # ----------------------------------------------------------------- regions ---
 
+def _in_home(points: pd.DataFrame, home_country) -> pd.Series:
+    """Stops in the home country (ISO3), or in any of several (a regional pack's chapter countries)."""
+    homes = [home_country] if isinstance(home_country, str) or home_country is None else list(home_country)
+    return points["country"].isin(homes)
+
+
 def assign_regions(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = None, name_field: str = "name",
                    home_country: str = HOME_COUNTRY) -> pd.Series:
     """Region name of every point (missing outside every region).
@@ -78,7 +85,7 @@ def assign_regions(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = None
     ``home_country``. With a polygon GeoDataFrame: the ``name_field`` of the
     polygon containing the point (the first one where polygons overlap)."""
     if regions is None:
-        region = points["region"].where(points["country"] == home_country)
+        region = points["region"].where(_in_home(points, home_country))
         return region.where(region.astype("string").str.strip() != "").astype(object)
     if name_field not in regions.columns:
         fields = ", ".join(c for c in regions.columns if c != regions.geometry.name)
@@ -93,7 +100,7 @@ def assign_regions(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = None
 def national_routes(points: pd.DataFrame, region: pd.Series, by_polygons: bool,
                     home_country: str = HOME_COUNTRY) -> pd.Index:
     """route_ids of the national total (see the module docstring)."""
-    mask = region.notna() if by_polygons else points["country"] == home_country
+    mask = region.notna() if by_polygons else _in_home(points, home_country)
     return pd.Index(points.loc[mask, "route_id"].unique())
 
 

@@ -22,3 +22,16 @@ def suppress_default() -> int:
 
 def set_suppress_default(value: int) -> None:
     QgsSettings().setValue(SUPPRESS_SETTING, int(value))
+
+
+def country_default() -> str:
+    """The country pack to offer as every COUNTRY parameter's default: the plugin setting
+    ``trafficking_routes/country`` when it names a shipped pack, else the default pack (Kenya)."""
+    from ..core.countries import default_pack_id, packs
+
+    value = str(QgsSettings().value(COUNTRY_SETTING, "") or "").strip().upper()
+    return value if value in packs() else default_pack_id()
+
+
+def set_country_default(pack_id: str) -> None:
+    QgsSettings().setValue(COUNTRY_SETTING, pack_id)

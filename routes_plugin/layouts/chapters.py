@@ -168,7 +168,7 @@ class ChapterLayers:
         """The chapter region alone (a filtered copy), tinted."""
         layer = _outline(self.regions.clone(), "122,0,25,40", "#7a0019", 0.7)
         quoted = region.replace("'", "''")
-        base = self.regions.subsetString()  # e.g. the default regions' adm0_a3 = 'KEN'
+        base = self.regions.subsetString()  # e.g. the country pack's filter of the world map
         name = f'"{self.name_field}" = \'{quoted}\''
         layer.setSubsetString(f"({base}) AND {name}" if base else name)
         layer.updateExtents()
