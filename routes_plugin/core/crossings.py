@@ -34,10 +34,10 @@ from . import categories as cat
 from .flows import CRS, line_ends, unwrap_to
 from .suppression import DEFAULT_THRESHOLD, DROP, MERGE, OTHER_LABEL, suppress
 from .errors import ResourceError
+from .geodesy import EARTH_RADIUS_KM, haversine_km
 from .tables import blank, case_sums, cell_items, require_columns
 
 SNAP_KM = 25.0
-EARTH_RADIUS_KM = 6371.0088
 NO_COORDINATES, UNKNOWN_COUNTRY = "missing coordinates", "country not in the border map"
 REQUIRED = ("route_id", "from_country", "to_country", "from_place", "to_place")
 
@@ -59,16 +59,10 @@ def load_countries(path) -> gpd.GeoSeries:
     return c.geometry
 
 
-def _haversine_km(x0, y0, x1, y1):
-    x0, y0, x1, y1 = map(np.radians, (x0, y0, x1, y1))
-    a = np.sin((y1 - y0) / 2) ** 2 + np.cos(y0) * np.cos(y1) * np.sin((x1 - x0) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def _distance_km(points, polygons) -> np.ndarray:
     """Great-circle km from each point to the nearest point of its polygon."""
     c = shapely.get_coordinates(shapely.shortest_line(points, polygons)).reshape(-1, 4)
-    return _haversine_km(c[:, 0], c[:, 1], c[:, 2], c[:, 3])
+    return haversine_km(c[:, 0], c[:, 1], c[:, 2], c[:, 3])
 
 
 def _border_point(line, home, other):

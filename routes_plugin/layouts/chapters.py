@@ -107,7 +107,7 @@ def _style(layer: QgsMapLayer, key: str, language: str) -> None:
     renderer = layer.renderer()
     if isinstance(renderer, QgsCategorizedSymbolRenderer):
         fld = renderer.classAttribute()
-        fld = "role" if fld == "role" else (fld if fld in cat.VOCABULARIES else re.sub(r"_top$", "", fld))
+        fld = fld if fld in cat.VOCABULARIES else re.sub(r"_top$", "", fld)  # transport_modes_top -> its field
         for i, c in enumerate(renderer.categories()):
             renderer.updateCategoryLabel(i, cat.label(fld, str(c.value()), language))
 

@@ -23,7 +23,6 @@ PLACE_FIELDS = (
 #: columns the readers add themselves
 ROW_COLUMNS = ("source_row", "source_rows")
 
-SEVERITIES = ("error", "rejected", "warning")
 #: longest cell value / reason kept in a problem (a 10 MB cell must not flood logs and layers)
 MAX_VALUE_TEXT, MAX_REASON_TEXT = 500, 4000
 
