@@ -172,3 +172,26 @@ def test_pyogrio_leaves_qgis_gdal_error_handling_alone(tmp_path):
     fixed = subprocess.run([sys.executable, "-c", PROBE.format(plugins=plugins)], env=env, capture_output=True,
                            text=True, timeout=120)
     assert "RUNTIME_WARNINGS 0" in fixed.stdout, fixed.stdout + fixed.stderr
+
+
+def test_style_post_processors_are_released_once_they_ran(qgis_app, tmp_path):
+    """Processing holds only a raw pointer to a post-processor: the edge keeps each alive until it
+    ran, then lets it go (no list of every post-processor of the session)."""
+    import gc
+    import weakref
+
+    from qgis.core import QgsVectorLayer
+
+    from trafficking_routes.routes_plugin.edge.styles import StyleOnLoad
+
+    StyleOnLoad.pending.clear()
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=routes:integer", "p", "memory")
+    first = StyleOnLoad("flow_nodes", lambda lyr: None)
+    waiting = StyleOnLoad("flow_nodes")
+    first.postProcessLayer(layer, None, None)
+    ran = weakref.ref(first)
+    del first
+    StyleOnLoad("flows")   # the next one releases those that ran
+    gc.collect()
+    assert ran() is None
+    assert waiting in StyleOnLoad.pending and len(StyleOnLoad.pending) == 2
