@@ -46,6 +46,8 @@ import pandas as pd
 import pyogrio
 
 from .files import no_space, space_problem
+from .errors import RoutesError
+
 
 #: pyogrio writes through Arrow (several times faster) when pyarrow is importable and GDAL >= 3.8
 _ARROW = importlib.util.find_spec("pyarrow") is not None and pyogrio.__gdal_version__ >= (3, 8, 0)
@@ -58,7 +60,7 @@ _GPKG_IDS = {0x47504B47, 0x47503130, 0x47503131}
 _TMP = re.compile(r"^\.(?P<stem>.*)\.routes-(?P<pid>\d+)-[0-9a-f]+\.gpkg$")
 
 
-class StoreError(Exception):
+class StoreError(RoutesError):
     pass
 
 

@@ -339,7 +339,7 @@ def test_four_concurrent_importers_with_overlapping_data(db):
         try:
             for _ in range(3):
                 done.append(write(db, layers, report, file_name=f"export-{k}.csv"))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # any failure is reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=importer, args=(k,)) for k in range(4)]
