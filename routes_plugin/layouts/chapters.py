@@ -375,7 +375,7 @@ def export_combined_pdf(layouts, path: Path, dpi: int = 300) -> str:
                 else:
                     writer.newPage()
                 layout.renderContext().setDpi(dpi)
-                layout.renderContext().setTextRenderFormat(QgsRenderContext.TextFormatAlwaysText)
+                layout.renderContext().setTextRenderFormat(Qgis.TextRenderFormat.AlwaysText)
                 QgsLayoutExporter(layout).renderPage(painter, 0)
             if painter is not None:
                 painter.end()

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import resource
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 

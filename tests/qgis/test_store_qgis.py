@@ -50,7 +50,7 @@ def user_gpkg(user_template, tmp_path):
 
 
 def run_loader(output, export=SAMPLE):
-    import processing
+    from qgis import processing
 
     return processing.run("routes:loadtrackerexport", {"INPUT": str(export), "OVERRIDES": str(OVERRIDES),
                                                        "OUTPUT": str(output)})
@@ -139,7 +139,7 @@ def test_plugin_layer_in_edit_mode_is_refused(plugin, user_gpkg):
 def test_algorithm_outputs_written_as_layers_of_the_users_geopackage(plugin, user_gpkg):
     """QGIS's 'Save to GeoPackage' destination (ogr:dbname=... table=...) adds or
     replaces that one layer: our algorithms' sinks keep the rest of the file."""
-    import processing
+    from qgis import processing
 
     run_loader(user_gpkg)
     before = support.everything_else(user_gpkg, styles_written=True)
@@ -169,7 +169,7 @@ def test_algorithm_outputs_written_as_layers_of_the_users_geopackage(plugin, use
 
 
 def test_chapter_exports_touch_only_their_own_files(plugin, user_gpkg, tmp_path):
-    import processing
+    from qgis import processing
 
     run_loader(user_gpkg)
     folder = tmp_path / "report"
