@@ -8,6 +8,7 @@ filtering and projecting below is shared with routes:hotspotsignificance.
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsProcessing,
     QgsProcessingAlgorithm,
@@ -112,6 +113,12 @@ def read_points(alg, parameters, context, feedback):
         if missing:
             feedback.pushWarning(f"{missing} point(s) have no {weight}: they weigh 0.")
     return (frame if frame.crs == crs else frame.to_crs(crs)), crs, weight
+
+
+def qgis_version() -> tuple[int, int, int]:
+    """``(major, minor, patch)`` of the QGIS in use (the heatmap grid to match depends on it)."""
+    number = Qgis.versionInt()  # e.g. 34006
+    return number // 10000, number // 100 % 100, number % 100
 
 
 # ------------------------------------------------------------------ style --
@@ -228,7 +235,7 @@ class HotspotDensity(QgsProcessingAlgorithm):
                 density.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)],
                 density.OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)],
                 decay=self.parameterAsDouble(parameters, self.DECAY, context),
-                progress=progress_callback(feedback, 10, 90))
+                progress=progress_callback(feedback, 10, 90), qgis_version=qgis_version())
         except density.DensityError as err:
             raise QgsProcessingException(str(err)) from err
         feedback.pushInfo(f"Grid: {grid.cols} x {grid.rows} pixels of {pixel:g}; peak {array.max():.6g}.")
