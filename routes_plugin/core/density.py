@@ -384,6 +384,38 @@ def kernel_density(x, y, weights=None, radius: float = 100.0, pixel_size: float 
     return dens, grid
 
 
+def default_pixel_and_radius(bounds) -> tuple[float, float]:
+    """Pixel size and radius (map units, round numbers) for a study area with box
+    ``bounds``: about 1000 pixels across its longer side, and a radius of a
+    twentieth of it (Kenya: 1 km pixels, a 50 km radius)."""
+    from .study_area import nice_number
+
+    x0, y0, x1, y1 = bounds
+    side = max(x1 - x0, y1 - y0)
+    if not side > 0:
+        raise DensityError("the study area has no extent: give the pixel size and radius")
+    return nice_number(side / 1000), nice_number(side / 20)
+
+
+def mask_outside(array: np.ndarray, grid: GridSpec, geometry) -> int:
+    """Set to 0 (nodata) the pixels whose centre is outside ``geometry`` (a
+    shapely polygon in the grid's CRS); returns how many had a density."""
+    import shapely
+
+    cx = grid.x_min + (np.arange(grid.cols) + 0.5) * grid.pixel_size
+    shapely.prepare(geometry)
+    outside_with_density = 0
+    for r in range(0, grid.rows, 256):
+        rows = slice(r, min(r + 256, grid.rows))
+        cy = grid.y_max - (np.arange(rows.start, rows.stop) + 0.5) * grid.pixel_size
+        gx, gy = np.meshgrid(cx, cy)
+        out = ~shapely.contains_xy(geometry, gx, gy)
+        block = array[rows]
+        outside_with_density += int((out & (block != 0)).sum())
+        block[out] = 0.0
+    return outside_with_density
+
+
 def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, nodata: float | None = 0.0) -> str:
     """Write ``array`` as a single-band Float32 GeoTIFF on ``grid`` (``nodata`` marks
     pixels shown transparent; 0 by default, i.e. transparent where no density)."""

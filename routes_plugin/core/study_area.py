@@ -146,12 +146,15 @@ def from_extent(lonlat_bounds, name: str, how: str, crs: CRS | None = None) -> S
     return StudyArea(name, crs, None, tuple(projected.bounds), how)
 
 
-def is_local(points_lonlat_bounds, home_lonlat_bounds, margin: float = 0.5) -> bool:
-    """Whether points with box ``points_lonlat_bounds`` lie inside the home
-    country's box (grown by ``margin`` degrees): "local" data."""
+def is_local(points_lonlat_bounds, home_lonlat_bounds, margin: float = 0.5, max_share: float = 0.25) -> bool:
+    """Whether points with box ``points_lonlat_bounds`` are "local" data: inside
+    the home country's box (grown by ``margin`` degrees) and covering at most
+    ``max_share`` of it (e.g. one county's data, not the whole country's)."""
     px0, py0, px1, py1 = points_lonlat_bounds
     hx0, hy0, hx1, hy1 = home_lonlat_bounds
-    return px0 >= hx0 - margin and py0 >= hy0 - margin and px1 <= hx1 + margin and py1 <= hy1 + margin
+    within = px0 >= hx0 - margin and py0 >= hy0 - margin and px1 <= hx1 + margin and py1 <= hy1 + margin
+    share = (px1 - px0) * (py1 - py0) / max((hx1 - hx0) * (hy1 - hy0), 1e-12)
+    return within and share <= max_share
 
 
 def inside(points: gpd.GeoDataFrame, area: StudyArea) -> np.ndarray:

@@ -135,3 +135,19 @@ def test_write_geotiff(tmp_path, points):
     assert ds.GetGeoTransform() == pytest.approx(grid.geotransform)
     assert band.GetNoDataValue() == 0
     assert np.allclose(band.ReadAsArray(), arr, rtol=1e-6)
+
+
+def test_study_area_defaults_and_mask(points):
+    import shapely
+
+    assert D.default_pixel_and_radius((-445000, -537000, 444000, 536000)) == (1000.0, 50000.0)  # Kenya
+    assert D.default_pixel_and_radius((0, 0, 60000, 50000)) == (60.0, 3000.0)
+    x, y, w = points
+    arr, grid = D.kernel_density(x, y, w, 300.0, 25.0, extent=(0, 4500, 2000, 5600))
+    before = arr.copy()
+    half = shapely.box(-1000, 0, 1000, 10000)  # the western half only
+    hidden = D.mask_outside(arr, grid, half)
+    cx = grid.x_min + (np.arange(grid.cols) + 0.5) * 25.0
+    east = np.broadcast_to(cx > 1000, arr.shape)
+    assert (arr[east] == 0).all() and np.array_equal(arr[~east], before[~east])
+    assert hidden == int((before[east] != 0).sum()) > 0
