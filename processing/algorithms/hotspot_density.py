@@ -7,8 +7,11 @@ filtering and projecting below is shared with routes:hotspotsignificance.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from qgis.core import (
     Qgis,
+    QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsProcessing,
     QgsProcessingAlgorithm,
@@ -17,15 +20,17 @@ from qgis.core import (
     QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
     QgsSingleBandPseudoColorRenderer,
+    QgsVectorLayer,
 )
 
-from ..qgis_io import check, progress_callback, read_frame, require, style_output
+from ..qgis_io import check, progress_callback, read_frame, require, source_to_frame, style_output
 
 ROLES = ("origin", "transit", "destination", "exploitation")
 KERNEL_LABELS = ("Quartic", "Triangular", "Uniform", "Triweight", "Epanechnikov", "Gaussian (sigma = radius / 3)")
@@ -58,36 +63,14 @@ def add_point_parameters(alg):
               "weigh 0 (as in QGIS's heatmap); negative weights are refused.")
     alg.addParameter(p)
     p = QgsProcessingParameterCrs("TARGET_CRS", "Projected CRS for the computation", optional=True)
-    p.setHelp("Distances are measured in this CRS. Empty: the layer's own CRS if it is projected, otherwise the "
-              "UTM zone of the points' centre (reported in the log). A geographic CRS is refused.")
+    p.setHelp("Distances are measured in this CRS. Empty: a CRS chosen for the study area (its UTM zone, or an "
+              "equal-area projection centred on it; for local data in a projected layer, the layer's own CRS), "
+              "reported in the log. A geographic CRS is refused.")
     alg.addParameter(p)
 
 
-def projected_crs(frame, target: QgsCoordinateReferenceSystem, feedback):
-    """The CRS to compute in (a pyproj CRS): ``target`` if valid (refused when
-    geographic), else the frame's own if projected, else its UTM zone."""
-    from pyproj import CRS
-
-    if target.isValid():
-        if target.isGeographic():
-            raise QgsProcessingException(
-                f"{target.authid() or target.description()} is a geographic CRS (degrees): a density or distance "
-                "band in degrees is not meaningful. Choose a projected CRS (e.g. a UTM zone) or leave it empty.")
-        return CRS.from_wkt(target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED))
-    if frame.crs is None:
-        raise QgsProcessingException("The layer has no CRS: set one, or give a projected CRS for the computation.")
-    if not frame.crs.is_geographic:
-        return frame.crs
-    if frame.empty:
-        return frame.crs
-    crs = frame.estimate_utm_crs()
-    feedback.pushInfo(f"The layer is in geographic coordinates ({frame.crs.to_string()}); computing in "
-                      f"{crs.name} ({crs.to_string()}), the UTM zone of the points' centre.")
-    return crs
-
-
 def read_points(alg, parameters, context, feedback):
-    """The filtered points projected for computing: ``(frame, crs, weight_field)``."""
+    """The filtered points, in the layer's CRS: ``(frame, weight_field)``."""
     from ...routes_plugin.core import hotspots
 
     category = alg.parameterAsString(parameters, "CATEGORY_FIELD", context)
@@ -106,13 +89,100 @@ def read_points(alg, parameters, context, feedback):
     if frame.empty:
         raise QgsProcessingException("No points to work on: the layer is empty or the role/category filter "
                                      "kept nothing.")
-    crs = projected_crs(frame, alg.parameterAsCrs(parameters, "TARGET_CRS", context), feedback)
+    if frame.crs is None:
+        raise QgsProcessingException("The layer has no CRS: set one in the layer's properties.")
     feedback.pushInfo(f"{len(frame)} point(s) after filtering.")
     if weight:
         missing = int(frame[weight].isna().sum())
         if missing:
             feedback.pushWarning(f"{missing} point(s) have no {weight}: they weigh 0.")
-    return (frame if frame.crs == crs else frame.to_crs(crs)), crs, weight
+    return frame, weight
+
+
+HOME_COUNTRY = "KEN"
+
+
+def add_study_area_parameters(alg, extent: bool = False):
+    """STUDY_AREA (polygons), HOME_COUNTRY (advanced) and, for a raster, EXTENT."""
+    p = QgsProcessingParameterFeatureSource("STUDY_AREA", "Study area (polygons)",
+                                            [QgsProcessing.TypeVectorPolygon], optional=True)
+    p.setHelp("The ground the map covers, e.g. the chapter regions or one county: only points inside it are "
+              "used, the result covers only it (on land), and it is computed in a CRS chosen for it (its UTM "
+              "zone, or an equal-area projection centred on it). Empty: the home country (QGIS's world map), or, "
+              "when every point lies within a small part of the home country (local data), the points' extent.")
+    alg.addParameter(p)
+    if extent:
+        p = QgsProcessingParameterExtent("EXTENT", "Extent (instead of a study area)", optional=True)
+        p.setHelp("A rectangle to compute the density over, instead of the study area (any CRS).")
+        alg.addParameter(p)
+    p = QgsProcessingParameterString("HOME_COUNTRY", "Home country (ISO 3166-1 alpha-3 code)",
+                                     defaultValue=HOME_COUNTRY)
+    p.setHelp("The network's own country, the default study area (e.g. KEN, UGA, TZA), from QGIS's world map.")
+    p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    alg.addParameter(p)
+
+
+def world_countries(columns=("ISO_A3", "NAME")):
+    """QGIS's world_map.gpkg countries (Natural Earth), found through QGIS."""
+    path = Path(QgsApplication.pkgDataPath()) / "resources" / "data" / "world_map.gpkg"
+    layer = QgsVectorLayer(f"{path}|layername=countries", "countries", "ogr")
+    if not layer.isValid():
+        raise QgsProcessingException(f"QGIS's world map {path} is missing: choose a Study area layer.")
+    return source_to_frame(layer, None, list(columns))
+
+
+def _target_crs(alg, parameters, context):
+    """The TARGET_CRS parameter as a pyproj CRS, or None (refused when geographic)."""
+    from pyproj import CRS
+
+    target = alg.parameterAsCrs(parameters, "TARGET_CRS", context)
+    if not target.isValid():
+        return None
+    if target.isGeographic():
+        raise QgsProcessingException(
+            f"{target.authid() or target.description()} is a geographic CRS (degrees): a density or distance "
+            "band in degrees is not meaningful. Choose a projected CRS (e.g. a UTM zone) or leave it empty.")
+    return CRS.from_wkt(target.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED))
+
+
+def resolve_study_area(alg, parameters, context, points, feedback, local_rule: bool = True):
+    """``(study_area, local)``: the STUDY_AREA polygons (cut to land), an EXTENT, the
+    points' extent for local data (``local`` True; in the layer's CRS when it is
+    projected) or the home country; in TARGET_CRS or a CRS chosen for it."""
+    from ...routes_plugin.core import study_area as sa
+
+    crs = _target_crs(alg, parameters, context)
+    try:
+        if parameters.get("EXTENT") not in (None, ""):
+            rect = alg.parameterAsExtent(parameters, "EXTENT", context, QgsCoordinateReferenceSystem("EPSG:4326"))
+            box = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+            return sa.from_extent(box, "the given extent", "the Extent parameter", crs), False
+        countries = world_countries()
+        if alg.parameterAsSource(parameters, "STUDY_AREA", context) is not None:
+            layer = alg.parameterAsVectorLayer(parameters, "STUDY_AREA", context)
+            polygons = read_frame(alg, parameters, "STUDY_AREA", context, None, [])
+            name = layer.name() if layer is not None else "the study area"
+            return sa.from_polygons(polygons, name, "the Study area layer, on land", land=countries, crs=crs), False
+        code = (alg.parameterAsString(parameters, "HOME_COUNTRY", context) or HOME_COUNTRY).strip().upper()
+        home = countries[countries["ISO_A3"] == code]
+        if home.empty:
+            raise QgsProcessingException(f"Home country {code!r} is not an ISO 3166-1 alpha-3 code of QGIS's world "
+                                         "map (e.g. KEN, UGA, TZA): correct it or choose a Study area layer.")
+        name = str(home["NAME"].iloc[0])
+        lonlat = points.geometry.to_crs(sa.LONLAT).total_bounds if points.crs else None
+        if local_rule and lonlat is not None and sa.is_local(lonlat, home.to_crs(sa.LONLAT).total_bounds):
+            if crs is None and not points.crs.is_geographic:
+                crs = points.crs
+            return sa.from_extent(lonlat, "the points' extent", f"the data is local, within {name}", crs), True
+        return sa.from_polygons(home, name, "home country", crs=crs), False
+    except sa.StudyAreaError as err:
+        raise QgsProcessingException(str(err)) from err
+
+
+def crs_text(crs) -> str:
+    """``EPSG:32737`` or, for a CRS with no code, its PROJ string."""
+    auth = crs.to_authority()
+    return f"{auth[0]}:{auth[1]}" if auth else crs.to_proj4()
 
 
 def qgis_version() -> tuple[int, int, int]:
@@ -174,30 +244,41 @@ class HotspotDensity(QgsProcessingAlgorithm):
         return (
             "Kernel density (heatmap) of points — e.g. route stops of one role or one transport mode, weighted by "
             "cases — as a GeoTIFF, styled on load with a colour ramp and transparent where the density is zero.\n\n"
-            "With the same Point layer, Radius, Pixel size, Weight, Kernel, Decay and Output value, the grid (extent, "
+            "With the same Point layer, Radius, Pixel size, Weight, Kernel, Decay and Output value, and local data "
+            "(see Study area), the grid (extent, "
             "alignment, size) and the values are those of QGIS's own Heatmap (Kernel Density Estimation), pixel for "
             "pixel; it is computed by binning and FFT convolution instead of point by point, so it is many times "
             "faster. Pixels QGIS leaves as nodata are 0 here.\n\n"
-            "Distances are computed in a projected CRS: the layer's own, the one you give, or (for a layer in "
-            "degrees) the UTM zone of the points' centre, reported in the log. The radius must be at least one "
-            "pixel.\n\n"
+            "Study area: the density covers the Study area polygons (default: the home country from QGIS's world "
+            "map; the same ground as Hotspot significance), only points inside it count, and pixels outside it "
+            "are transparent. When every point lies within a small part of the home country (local data), the "
+            "points' own extent is used, exactly as QGIS's heatmap does. An Extent can be given instead.\n\n"
+            "Distances are computed in a projected CRS chosen for the study area (its UTM zone, or an equal-area "
+            "projection centred on it; the layer's own for local data in a projected layer) unless you give one; "
+            "it is reported in the log. Radius and Pixel size 0 (the defaults) are chosen from the study area: "
+            "about 1000 pixels across it and a radius of a twentieth of its width (Kenya: 1 km pixels, 50 km). "
+            "The radius must be at least one pixel.\n\n"
+            "The scaled quartic kernel follows the QGIS in use: QGIS 3.40.4 / 3.42 corrected its normalising "
+            "constant (116 became 16, QGIS issue 60616); older QGIS versions get the old constant.\n\n"
             "Kernels: Quartic, Triangular, Uniform, Triweight and Epanechnikov as in QGIS (same order, same "
             "formulas, same 'scaled' constants), plus Gaussian with standard deviation radius / 3, cut off at the "
             "radius. Output value: Raw (sum of weight x kernel, 1 at a point) or Scaled (QGIS's normalisation).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         add_point_parameters(self)
-        p = QgsProcessingParameterNumber(self.RADIUS, "Radius", QgsProcessingParameterNumber.Double, 50000.0,
-                                         minValue=0.0)
+        add_study_area_parameters(self, extent=True)
+        p = QgsProcessingParameterNumber(self.RADIUS, "Radius (0 = from the study area)",
+                                         QgsProcessingParameterNumber.Double, 0.0, minValue=0.0)
         p.setHelp("Search radius (bandwidth) of the kernel, in the projected CRS's units (metres) or in pixels "
-                  "(see Radius unit).")
+                  "(see Radius unit). 0: a twentieth of the study area's width, rounded (Kenya: 50 km).")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.RADIUS_UNIT, "Radius unit", RADIUS_UNITS, defaultValue=0)
         p.setHelp("Whether Radius is in map units of the projected CRS (as in QGIS's heatmap) or in pixels.")
         self.addParameter(p)
-        p = QgsProcessingParameterNumber(self.PIXEL_SIZE, "Pixel size", QgsProcessingParameterNumber.Double, 1000.0,
-                                         minValue=0.0)
-        p.setHelp("Side of a square pixel in the projected CRS's units (metres).")
+        p = QgsProcessingParameterNumber(self.PIXEL_SIZE, "Pixel size (0 = from the study area)",
+                                         QgsProcessingParameterNumber.Double, 0.0, minValue=0.0)
+        p.setHelp("Side of a square pixel in the projected CRS's units (metres). 0: about 1000 pixels across the "
+                  "study area, rounded (Kenya: 1 km).")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.KERNEL, "Kernel shape", KERNEL_LABELS, defaultValue=0)
         p.setHelp("QGIS's five kernels in QGIS's order, then Gaussian (sigma = radius / 3, cut off at the radius).")
@@ -222,27 +303,50 @@ class HotspotDensity(QgsProcessingAlgorithm):
 
         from ...routes_plugin.core import density
 
-        frame, crs, weight = read_points(self, parameters, context, feedback)
+        from ...routes_plugin.core import study_area as sa
+
+        frame, weight = read_points(self, parameters, context, feedback)
+        area, local = resolve_study_area(self, parameters, context, frame, feedback)
+        feedback.pushInfo(area.describe())
+        frame = frame.to_crs(area.crs) if frame.crs != area.crs else frame
+        if not local:
+            keep = sa.inside(frame, area)
+            if not keep.all():
+                feedback.pushInfo(f"{int((~keep).sum())} of {len(frame)} points lie outside {area.name} and are "
+                                  "not used.")
+            frame = frame[keep]
+            if frame.empty:
+                raise QgsProcessingException(f"No point lies in {area.name}: choose a Study area (or Extent) that "
+                                             "holds the points, or another Home country.")
         check(feedback, 10)
-        pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+        auto_pixel, auto_radius = density.default_pixel_and_radius(
+            (frame.total_bounds if local else area.bounds))
+        pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context) or auto_pixel
         radius = self.parameterAsDouble(parameters, self.RADIUS, context)
-        if self.parameterAsEnum(parameters, self.RADIUS_UNIT, context) == 1:
+        if radius and self.parameterAsEnum(parameters, self.RADIUS_UNIT, context) == 1:
             radius *= pixel
+        radius = radius or auto_radius
+        if radius == auto_radius or pixel == auto_pixel:
+            feedback.pushInfo(f"Pixel size {pixel:g} m, radius {radius:g} m"
+                              " (chosen from the study area where not given).")
         weights = pd.to_numeric(frame[weight], errors="coerce").to_numpy(dtype=float) if weight else None
         try:
             array, grid = density.kernel_density(
                 frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), weights, radius, pixel,
                 density.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)],
                 density.OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)],
+                extent=None if local else area.bounds,
                 decay=self.parameterAsDouble(parameters, self.DECAY, context),
                 progress=progress_callback(feedback, 10, 90), qgis_version=qgis_version())
         except density.DensityError as err:
             raise QgsProcessingException(str(err)) from err
+        if area.geometry is not None:
+            density.mask_outside(array, grid, area.geometry)
         feedback.pushInfo(f"Grid: {grid.cols} x {grid.rows} pixels of {pixel:g}; peak {array.max():.6g}.")
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not output.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException("The density is written as a GeoTIFF: give a .tif output file.")
-        density.write_geotiff(output, array, grid, crs.to_wkt())
+        density.write_geotiff(output, array, grid, area.crs.to_wkt())
         style_output(context, output, "hotspot_density", stretch_ramp(array.max()))
         check(feedback, 100)
-        return {self.OUTPUT: output, "CRS": crs.to_string()}
+        return {self.OUTPUT: output, "CRS": crs_text(area.crs)}
