@@ -12,6 +12,8 @@ from pathlib import Path
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsMapLayerLegend,
+    QgsSimpleLegendNode,
     QgsCoordinateReferenceSystem,
     QgsProcessing,
     QgsProcessingAlgorithm,
@@ -181,8 +183,14 @@ def resolve_study_area(alg, parameters, context, points, feedback, local_rule: b
 
 def crs_text(crs) -> str:
     """``EPSG:32737`` or, for a CRS with no code, its PROJ string."""
+    import warnings
+
     auth = crs.to_authority()
-    return f"{auth[0]}:{auth[1]}" if auth else crs.to_proj4()
+    if auth:
+        return f"{auth[0]}:{auth[1]}"
+    with warnings.catch_warnings():  # "you will lose information": it is only the result's label
+        warnings.simplefilter("ignore", UserWarning)
+        return crs.to_proj4()
 
 
 def qgis_version() -> tuple[int, int, int]:
@@ -192,6 +200,20 @@ def qgis_version() -> tuple[int, int, int]:
 
 
 # ------------------------------------------------------------------ style --
+
+class RampOnlyLegend(QgsMapLayerLegend):
+    """A raster legend in words: "relative density" over the colour ramp labelled
+    "low" ... "high", instead of the renderer's "Band 1: ... (Gray)" and numbers."""
+
+    TITLE = "relative density"
+
+    def createLayerTreeModelLegendNodes(self, node_layer):  # noqa: N802 (QGIS's name)
+        renderer = node_layer.layer().renderer() if node_layer.layer() is not None else None
+        if renderer is None:
+            return []
+        nodes = [n for n in renderer.createLegendNodes(node_layer) if not isinstance(n, QgsSimpleLegendNode)]
+        return [QgsSimpleLegendNode(node_layer, self.TITLE)] + nodes
+
 
 def stretch_ramp(peak):
     """The shipped colour ramp is defined on 0..1: stretch it to 0..``peak`` (for
@@ -210,6 +232,8 @@ def stretch_ramp(peak):
             function.setMaximumValue(peak)
             renderer.setClassificationMin(0.0)
             renderer.setClassificationMax(peak)
+            layer.setLegend(RampOnlyLegend())
+            layer.emitStyleChanged()  # the legend follows (no refresh needed)
 
     return adjust
 
@@ -341,7 +365,7 @@ class HotspotDensity(QgsProcessingAlgorithm):
         except density.DensityError as err:
             raise QgsProcessingException(str(err)) from err
         if area.geometry is not None:
-            density.mask_outside(array, grid, area.geometry)
+            density.mask_outside(array, grid, area.reach)
         feedback.pushInfo(f"Grid: {grid.cols} x {grid.rows} pixels of {pixel:g}; peak {array.max():.6g}.")
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not output.lower().endswith((".tif", ".tiff")):

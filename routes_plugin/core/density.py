@@ -416,9 +416,11 @@ def mask_outside(array: np.ndarray, grid: GridSpec, geometry) -> int:
     return outside_with_density
 
 
-def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, nodata: float | None = 0.0) -> str:
+def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, nodata: float | None = 0.0,
+                  description: str = "relative density") -> str:
     """Write ``array`` as a single-band Float32 GeoTIFF on ``grid`` (``nodata`` marks
-    pixels shown transparent; 0 by default, i.e. transparent where no density)."""
+    pixels shown transparent; 0 by default, i.e. transparent where no density);
+    the band is named ``description`` (what a legend shows above the ramp)."""
     from osgeo import gdal
 
     driver = gdal.GetDriverByName("GTiff")
@@ -429,6 +431,7 @@ def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, no
     ds.SetGeoTransform(grid.geotransform)
     ds.SetProjection(crs_wkt or "")
     band = ds.GetRasterBand(1)
+    band.SetDescription(description)
     if nodata is not None:
         band.SetNoDataValue(nodata)
     band.WriteArray(array.astype(np.float32))

@@ -17,6 +17,7 @@ shared small-count rule (:mod:`.suppression`). No QGIS here.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -105,11 +106,12 @@ def default_cell_size(area_m2: float, target: int = TARGET_CELLS) -> float:
     return nice_number(math.sqrt(area_m2 / target / (math.sqrt(3) / 2)))
 
 
-def study_hexagons(area: StudyArea, size: float, min_share: float = 0.01) -> gpd.GeoDataFrame:
+def study_hexagons(area: StudyArea, size: float, min_share: float = 0.01, points=None) -> gpd.GeoDataFrame:
     """Hexagons of ``size`` over the study area only: those whose part inside
-    it is at least ``min_share`` of a hexagon. The geometry is the whole
-    hexagon (it fixes the cell's centre for the neighbours); ``inside`` holds
-    the part within the study area (the cell as drawn)."""
+    it is at least ``min_share`` of a hexagon, or that hold one of ``points``
+    (a GeoSeries in the area's CRS). The geometry is the whole hexagon (it
+    fixes the cell's centre for the neighbours); ``inside`` holds the part
+    within the study area (the cell as drawn)."""
     cells = hexagon_grid(area.bounds, size, area.crs)
     if area.geometry is None:
         cells["inside"] = cells.geometry.values
@@ -118,6 +120,10 @@ def study_hexagons(area: StudyArea, size: float, min_share: float = 0.01) -> gpd
     cells = cells[shapely.intersects(area.geometry, cells.geometry.values)]
     part = shapely.intersection(cells.geometry.values, area.geometry)
     keep = shapely.area(part) >= min_share * math.sqrt(3) / 2 * size * size
+    if points is not None and len(points):
+        _, hit = cells.sindex.query(points.values, predicate="intersects")
+        keep[np.unique(hit)] = True
+    keep &= ~shapely.is_empty(part)
     if not keep.any():
         raise HotspotError(f"a hexagon size of {size:g} m leaves no cell in {area.name}: choose a smaller size")
     cells = cells[keep].copy()
@@ -294,8 +300,10 @@ def gi_star(cells: gpd.GeoDataFrame, value: str = "weight", neighbours: str = "a
         w, _ = spatial_weights(cells, neighbours, distance, k)
     report(0.2)
     keep = 0 < permutations and len(y) * permutations <= _MAX_SIMULATIONS
-    g = G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed,
-                keep_simulations=keep, n_jobs=1)
+    with warnings.catch_warnings():  # esda's notice about a future default; p-values are computed below
+        warnings.simplefilter("ignore", DeprecationWarning)
+        g = G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed,
+                    keep_simulations=keep, n_jobs=1)
     report(0.9)
     if not permutations:
         p = 2 * stats.norm.sf(np.abs(g.Zs))
@@ -379,7 +387,7 @@ def hotspot_analysis(points: gpd.GeoDataFrame, area: StudyArea, weight: str | No
         what = f"{len(cells)} zones"
     else:
         size = cell_size if cell_size > 0 else default_cell_size(area.area_km2 * 1e6)
-        cells = study_hexagons(area, size)
+        cells = study_hexagons(area, size, points=kept.geometry)
         what = (f"{len(cells)} hexagons {size / 1000:g} km across"
                 + (" (the default for this study area)" if not cell_size > 0 else ""))
     report(0.1)
@@ -414,5 +422,9 @@ def hotspot_analysis(points: gpd.GeoDataFrame, area: StudyArea, weight: str | No
         notes.append(f"{low} cells with significantly low values are shown as not significant: cold spots are "
                      f"off by default. {COLD_CAVEAT}")
     significant = int((result["gi_class"] != NOT_SIGNIFICANT).sum())
+    if not (result["gi_class"].str.startswith("hot")).any():
+        notes.append(f"No cell is a significant hot spot after the correction: the points fall in {occupied} "
+                     "cells, and high counts side by side in so few cells could be chance. A density map shows "
+                     "where the reports concentrate without claiming significance.")
     report(1.0)
     return HotspotResult(result, notes, size, counted, out_count, significant)

@@ -30,6 +30,10 @@ from pyproj import CRS
 from pyproj.crs import ProjectedCRS
 from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
 
+#: Points this close (metres) to the study area count as inside it: country outlines
+#: at world-map scale cut off coastal and border towns (Mombasa lies 2 km outside
+#: Natural Earth's Kenya).
+TOLERANCE = 5000.0
 #: The area may reach this far (degrees of longitude) from a UTM zone's central
 #: meridian to be computed in that zone (the zone itself is 3 degrees each side).
 UTM_HALF_WIDTH = 4.0
@@ -50,6 +54,16 @@ class StudyArea:
     geometry: object | None  # shapely (Multi)Polygon in ``crs``, or None for an extent
     bounds: tuple[float, float, float, float]
     how: str
+    tolerance: float = TOLERANCE
+
+    @property
+    def reach(self):
+        """The polygon grown by ``tolerance``: where points count as inside."""
+        if self.geometry is None:
+            return None
+        if "_reach" not in self.__dict__:
+            object.__setattr__(self, "_reach", self.geometry.buffer(self.tolerance) if self.tolerance else self.geometry)
+        return self.__dict__["_reach"]
 
     @property
     def area_km2(self) -> float:
@@ -159,11 +173,11 @@ def is_local(points_lonlat_bounds, home_lonlat_bounds, margin: float = 0.5, max_
 
 def inside(points: gpd.GeoDataFrame, area: StudyArea) -> np.ndarray:
     """Boolean mask of the points (any CRS) that lie in the study area (its
-    polygon, or its box for an extent)."""
+    polygon grown by its tolerance, or its box for an extent)."""
     pts = points.geometry.to_crs(area.crs) if points.crs != area.crs else points.geometry
     if area.geometry is None:
         x0, y0, x1, y1 = area.bounds
         return ((pts.x >= x0) & (pts.x <= x1) & (pts.y >= y0) & (pts.y <= y1)).to_numpy()
-    prepared = area.geometry
+    prepared = area.reach
     shapely.prepare(prepared)
     return shapely.intersects(prepared, pts.values)

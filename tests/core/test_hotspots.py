@@ -281,3 +281,13 @@ def test_land_cut_and_local_rule():
     assert x0 == pytest.approx(34) and x1 == pytest.approx(39)
     assert S.is_local((36.5, -1.5, 37.2, -1.0), (34, -4.5, 41.5, 4.5))
     assert not S.is_local((36.5, -1.5, 113.2, 23.0), (34, -4.5, 41.5, 4.5))
+
+
+def test_points_just_off_a_coarse_outline_count():
+    """World-map outlines cut off coastal towns (Mombasa lies 2 km outside Natural Earth's Kenya):
+    points within the study area's tolerance count, cells are still drawn inside the area."""
+    area = S.from_polygons(kenya_like(), "Testland", "home country")
+    east = gpd.GeoSeries([shapely.Point(41.5, 2.0), shapely.Point(41.5, 1.0)], crs=4326).to_crs(area.crs)
+    pts = gpd.GeoDataFrame(geometry=[shapely.Point(east.iloc[0].x + 2000, east.iloc[0].y),
+                                     shapely.Point(east.iloc[1].x + 9000, east.iloc[1].y)], crs=area.crs)
+    assert S.inside(pts, area).tolist() == [True, False]
