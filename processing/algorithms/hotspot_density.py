@@ -32,6 +32,8 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from qgis.PyQt import sip
+
 from ..qgis_io import check, progress_callback, read_frame, require, source_to_frame, style_output
 
 ROLES = ("origin", "transit", "destination", "exploitation")
@@ -211,8 +213,11 @@ class RampOnlyLegend(QgsMapLayerLegend):
         renderer = node_layer.layer().renderer() if node_layer.layer() is not None else None
         if renderer is None:
             return []
-        nodes = [n for n in renderer.createLegendNodes(node_layer) if not isinstance(n, QgsSimpleLegendNode)]
-        return [QgsSimpleLegendNode(node_layer, self.TITLE)] + nodes
+        nodes = [QgsSimpleLegendNode(node_layer, self.TITLE)]
+        nodes += [n for n in renderer.createLegendNodes(node_layer) if not isinstance(n, QgsSimpleLegendNode)]
+        for node in nodes:  # the layer tree model owns and deletes them, not Python
+            sip.transferto(node, None)
+        return nodes
 
 
 def stretch_ramp(peak):
