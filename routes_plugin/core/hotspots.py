@@ -418,9 +418,9 @@ def hotspot_analysis(points: gpd.GeoDataFrame, area: StudyArea, weight: str | No
     if cold_spots:
         cold = ", ".join(f"{int(cls.get(f'cold {lvl}%', 0))} at {lvl} %" for lvl, _ in LEVELS)
         notes.append(f"Cold spots (reported on request): {cold}. Caveat: {COLD_CAVEAT}")
-    elif low:
-        notes.append(f"{low} cells with significantly low values are shown as not significant: cold spots are "
-                     f"off by default. {COLD_CAVEAT}")
+    else:
+        notes.append("Cold spots are off by default (turn on 'Report cold spots' to see them): " + COLD_CAVEAT
+                     + (f" {low} cells with significantly low values are shown as not significant." if low else ""))
     significant = int((result["gi_class"] != NOT_SIGNIFICANT).sum())
     if not (result["gi_class"].str.startswith("hot")).any():
         notes.append(f"No cell is a significant hot spot after the correction: the points fall in {occupied} "
