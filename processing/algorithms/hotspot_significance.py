@@ -200,8 +200,8 @@ def significance_legend(cold_spots: bool):
             value = str(renderer.categories()[i].value())
             if value.startswith("cold"):
                 if cold_spots:
-                    renderer.updateCategoryLabel(i, f"Cold spot, {value.split()[1].rstrip('%')} % confidence "
-                                                    "(fewer reports than expected, not fewer victims)")
+                    renderer.updateCategoryLabel(i, f"Cold spot, {value.split()[1].rstrip('%')} % "
+                                                    "(fewer reports, not fewer victims)")
                 else:
                     renderer.deleteCategory(i)
         layer.emitStyleChanged()

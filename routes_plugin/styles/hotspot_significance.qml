@@ -18,9 +18,9 @@
       <category symbol="1" value="hot 95%" render="true" label="Hot spot, 95 % confidence"/>
       <category symbol="2" value="hot 90%" render="true" label="Hot spot, 90 % confidence"/>
       <category symbol="3" value="not significant" render="true" label="Not significant"/>
-      <category symbol="4" value="cold 90%" render="true" label="Cold spot, 90 % confidence (fewer reports than expected, not fewer victims)"/>
-      <category symbol="5" value="cold 95%" render="true" label="Cold spot, 95 % confidence (fewer reports than expected, not fewer victims)"/>
-      <category symbol="6" value="cold 99%" render="true" label="Cold spot, 99 % confidence (fewer reports than expected, not fewer victims)"/>
+      <category symbol="4" value="cold 90%" render="true" label="Cold spot, 90 % (fewer reports, not fewer victims)"/>
+      <category symbol="5" value="cold 95%" render="true" label="Cold spot, 95 % (fewer reports, not fewer victims)"/>
+      <category symbol="6" value="cold 99%" render="true" label="Cold spot, 99 % (fewer reports, not fewer victims)"/>
     </categories>
     <symbols>
       <symbol name="0" clip_to_extent="1" force_rhr="0" type="fill" alpha="1">
@@ -118,7 +118,7 @@
         <layer class="SimpleFill" enabled="1" locked="0" pass="0">
           <Option type="Map">
             <Option name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
-            <Option name="color" value="253,219,199,255" type="QString"/>
+            <Option name="color" value="252,187,161,255" type="QString"/>
             <Option name="joinstyle" value="bevel" type="QString"/>
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
@@ -130,7 +130,7 @@
             <Option name="style" value="solid" type="QString"/>
           </Option>
           <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="253,219,199,255"/>
+          <prop k="color" v="252,187,161,255"/>
           <prop k="joinstyle" v="bevel"/>
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
