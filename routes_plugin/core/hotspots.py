@@ -27,6 +27,7 @@ import shapely
 from scipy import stats
 
 from . import suppression
+from .errors import RoutesError
 from .categories import split_cell
 from .study_area import StudyArea, inside, nice_number
 
@@ -52,7 +53,7 @@ COLD_CAVEAT = ("Cold spots mean fewer reports than expected, not fewer victims: 
                "because nobody reported from there, not because no one is trafficked there.")
 
 
-class HotspotError(ValueError):
+class HotspotError(RoutesError, ValueError):
     """Input no Gi* can honestly be computed from (message is for the user)."""
 
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.qgis_app
 
 
 def run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 
@@ -164,7 +164,7 @@ class Feedback:
 
 
 def test_significance_on_the_sample_with_defaults_covers_kenya(sample_points, tmp_path):
-    import processing
+    from qgis import processing
     from pyproj import CRS
 
     feedback = Feedback()
@@ -182,7 +182,7 @@ def test_significance_on_the_sample_with_defaults_covers_kenya(sample_points, tm
     assert (cells["gi_class"] == "not significant").mean() > 0.9
     assert not cells["gi_class"].str.startswith("cold").any()
     log = "\n".join(feedback.lines)
-    assert "Study area: Kenya (home country" in log and "Neighbours per cell: 8 to" in log
+    assert "Study area: Kenya (the chapter regions of the KEN country pack" in log and "Neighbours per cell: 8 to" in log
     assert "lie outside Kenya and are not counted" in log and "Cold spots are off by default" in log
     assert out["SIGNIFICANT"] == int((cells["gi_class"] != "not significant").sum())
 
@@ -191,7 +191,7 @@ def test_significance_cold_spots_and_too_few(sample_points, tmp_path):
     from qgis.core import QgsProcessingException
 
     feedback = Feedback()
-    import processing
+    from qgis import processing
 
     out = processing.run("routes:hotspotsignificance", {"INPUT": sample_points, "COLD_SPOTS": True,
                                                         "PERMUTATIONS": 999, "OUTPUT": str(tmp_path / "c.gpkg")},
@@ -199,7 +199,7 @@ def test_significance_cold_spots_and_too_few(sample_points, tmp_path):
     assert "Caveat: Cold spots mean fewer reports than expected" in "\n".join(feedback.lines)
     layer = QgsVectorLayerFor(out["OUTPUT"])
     from trafficking_routes.processing.algorithms.hotspot_significance import significance_legend
-    from trafficking_routes.processing.qgis_io import apply_style
+    from trafficking_routes.routes_plugin.edge.styles import apply_style
 
     apply_style(layer, "hotspot_significance", significance_legend(True))
     labels = [c.label() for c in layer.renderer().categories()]
@@ -223,7 +223,7 @@ def QgsVectorLayerFor(path):  # noqa: N802
 
 
 def test_density_on_the_sample_with_defaults_covers_kenya(sample_points, tmp_path):
-    import processing
+    from qgis import processing
     from pyproj import CRS
 
     feedback = Feedback()
@@ -240,11 +240,11 @@ def test_density_on_the_sample_with_defaults_covers_kenya(sample_points, tmp_pat
     assert "Study area: Kenya" in "\n".join(feedback.lines)
     from qgis.core import QgsLayerTree, QgsLayerTreeModel, QgsRasterLayer
 
-    from trafficking_routes.processing.algorithms.hotspot_density import stretch_ramp
-    from trafficking_routes.processing.qgis_io import apply_style
+    from trafficking_routes.processing.study_area import density_style
+    from trafficking_routes.routes_plugin.edge.styles import apply_style
 
     layer = QgsRasterLayer(out["OUTPUT"], "density")
-    apply_style(layer, "hotspot_density", stretch_ramp(arr.max()))
+    apply_style(layer, "hotspot_density", density_style(arr.max()))
     root = QgsLayerTree()
     node = root.addLayer(layer)
     model = QgsLayerTreeModel(root)
