@@ -486,7 +486,8 @@ def airport_index() -> dict[str, list[dict]]:
                 if f.endswith(" " + drop):
                     stem = f[: -len(drop) - 1].strip()
                     if len(stem) >= 3:
-                        forms |= {stem} if len(stem) >= 4 else set()
+                        # the bare stem only when it is not the city's own name ('Doha' stays the city)
+                        forms |= {stem} if len(stem) >= 4 and stem != city else set()
                         forms |= {f"{stem} airport", f"{stem} intl", f"{stem} intl airport",
                                   f"{stem} int'l", f"{stem} international", f"{stem} international airport"}
         for old, new in _SPELLINGS:
