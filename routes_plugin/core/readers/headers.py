@@ -40,9 +40,10 @@ CONCEPTS = {
     "cases": "cases victims victim survivors survivor persons people individuals watu visa kesi kisa waathiriwa "
              "waathirika wahanga mhanga waliodhulumiwa count counts",
     "origin": "origin origins asili chanzo vyanzo kutoka alikotoka alipotoka anakotoka kuanzia kuanza home "
-              "recruitment_place",
+              "departure departures departing depart kuondoka",
     "destination": "destination destinations intended marudio mwisho kwenda kuelekea uliokusudiwa iliyokusudiwa "
-                   "palipokusudiwa alikokwenda anakokwenda alikopelekwa final",
+                   "palipokusudiwa alikokwenda anakokwenda alikopelekwa final arrival arrivals arriving arrive kufika "
+                   "kuwasili",
     "transit": "transit via kupitia njiani stopover stopovers transiting passing",
     "exploitation": "exploitation exploited unyonyaji alipodhulumiwa alipotumikishwa dhuluma",
     "mode": "mode modes transport transportation usafiri travel vehicle vehicles conveyance",

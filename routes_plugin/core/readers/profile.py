@@ -196,7 +196,7 @@ def map_headers(headers: list[str], profile: dict, file: str, has_data: list[boo
         raise ReadError(Problem(file, header_row, doubtful[0][1], None,
                                 f"uncertain column match: {what}. Nothing was loaded: rename the header, "
                                 "assign the column in a profile (the load dialog can save one), or load with "
-                                "'Uncertain columns: map and warn'"))
+                                "'Uncertain column matches: map it and warn'"))
     if not any(f in positions for f in PLACE_FIELDS):
         found = ", ".join(f"'{h}'" for h in headers if h) or "none"
         expected = "; ".join(f"{f}: {', '.join(repr(a) for a in profile['fields'].get(f, [f])[:3])}"
