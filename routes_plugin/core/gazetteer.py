@@ -270,6 +270,9 @@ class Gazetteer:
             if not m:
                 continue
             part, qual = m["name"].strip(), m["qual"].strip()
+            if fold(part) == fold(qual) or any(re.fullmatch(r"[\d.,eE+\-\s]+|nan|none|null", fold(x))
+                                               for x in (part, qual)):
+                continue        # 'nan, nan', '1e3, 5': broken coordinates, not a place and its country
             country = self.country(qual)
             if country is not None:
                 res = self.resolve(part, country.country, prefer_airport)

@@ -190,13 +190,6 @@ def map_headers(headers: list[str], profile: dict, file: str, has_data: list[boo
             name = f"{name} (input)"
         used.add(name)
         unmapped.append((name, pos))
-    if doubtful and uncertain == "stop":
-        what = "; ".join(f"'{h}' (column {column_letter(p)}) is probably '{m.field}' (like '{m.alias}', "
-                         f"score {m.score:.0f})" for p, h, m in doubtful)
-        raise ReadError(Problem(file, header_row, doubtful[0][1], None,
-                                f"uncertain column match: {what}. Nothing was loaded: rename the header, "
-                                "assign the column in a profile (the load dialog can save one), or load with "
-                                "'Uncertain column matches: map it and warn'"))
     if not any(f in positions for f in PLACE_FIELDS):
         found = ", ".join(f"'{h}'" for h in headers if h) or "none"
         expected = "; ".join(f"{f}: {', '.join(repr(a) for a in profile['fields'].get(f, [f])[:3])}"
@@ -209,6 +202,13 @@ def map_headers(headers: list[str], profile: dict, file: str, has_data: list[boo
         raise ReadError(Problem(file, header_row, None, None,
                                 f"no column describes a place of the route. Headers found: {found}. "
                                 f"Expected (profile '{profile.get('name')}') e.g. {expected}.{hint}"))
+    if doubtful and uncertain == "stop":
+        what = "; ".join(f"'{h}' (column {column_letter(p)}) is probably '{m.field}' (like '{m.alias}', "
+                         f"score {m.score:.0f})" for p, h, m in doubtful)
+        raise ReadError(Problem(file, header_row, doubtful[0][1], None,
+                                f"uncertain column match: {what}. Nothing was loaded: rename the header, "
+                                "assign the column in a profile (the load dialog can save one), or load with "
+                                "'Uncertain column matches: map it and warn'"))
     alerts = []
     for f in IMPORTANT:
         if f in positions:
