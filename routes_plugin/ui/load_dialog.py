@@ -48,7 +48,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("LoadDialog", text)
 
 
-def _table(headers, rows, stretch: int | None = None) -> QTableWidget:
+def _table(headers, rows, stretch: int | None = None, widths: dict | None = None) -> QTableWidget:
     t = QTableWidget(len(rows), len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)          # one row number: the spreadsheet's, in a column
@@ -62,8 +62,9 @@ def _table(headers, rows, stretch: int | None = None) -> QTableWidget:
     t.resizeColumnsToContents()
     header = t.horizontalHeader()
     for j in range(len(headers)):
-        if t.columnWidth(j) > 220:
-            t.setColumnWidth(j, 220)
+        limit = (widths or {}).get(j, 220)
+        if t.columnWidth(j) > limit:
+            t.setColumnWidth(j, limit)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return t
@@ -85,7 +86,7 @@ class LoadDialog(QDialog):
         self.result = None
         self.assignments: dict[str, str] = {}      # header -> field, chosen in the mapping tab
         self.setWindowTitle(tr("Load tracker export"))
-        self.resize(900, 620)
+        self.resize(980, 760)
         form = QFormLayout()
         self.input = QgsFileWidget()
         self.input.setFilter(tr("Route exports (*.csv *.tsv *.txt *.xlsx);;All files (*.*)"))
@@ -223,7 +224,7 @@ class LoadDialog(QDialog):
             QgsApplication.restoreOverrideCursor()
         self.result = result
         raw, r = result.raw, result.report
-        self.alert.setText("\n".join(raw.alerts))
+        self.alert.setText("\n".join(a[:1].upper() + a[1:] for a in raw.alerts))
         self.alert.setVisible(bool(raw.alerts))
         notes = " ".join(n[:1].upper() + n[1:] + "." for n in raw.notices)
         self.status.setText(tr("{0} rows previewed ({1}): {2} would be mapped, {3} rejected. {4}").format(
@@ -232,7 +233,7 @@ class LoadDialog(QDialog):
         self.tabs.addTab(self._mapping_tab(raw), tr("Column mapping"))
         rej = result.layers["rejected_rows"]
         self.tabs.addTab(_table([tr("Row"), tr("Severity"), tr("Column"), tr("Value"), tr("Suggestions"), tr("Reason")],
-                                problem_rows(rej), stretch=5),
+                                problem_rows(rej), stretch=5, widths={2: 150, 3: 130, 4: 280}),
                          tr("Unmatched places and problems ({0})").format(len(rej)))
         return True
 
