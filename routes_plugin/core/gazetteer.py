@@ -67,6 +67,8 @@ class Place:
     county: str | None  # Kenyan county or None
     precision: str      # 'place' | 'airport' | 'region' | 'country' | 'territory' | 'world_region' | 'coordinates'
     city: str | None = None  # an airport's city
+    name_sw: str | None = None          # the label in Swahili (CLDR for countries, exonyms.csv, else the name)
+    country_name_sw: str | None = None  # the country's name in Swahili (Unicode CLDR via babel)
 
     @property
     def label(self) -> str:
@@ -183,15 +185,71 @@ class Gazetteer:
         place = self.country(value)
         return place.country if place else None
 
+    @functools.cached_property
+    def _exonyms(self) -> dict[tuple[str, str], tuple[str, str]]:
+        path = self._admin1_path.parent / "exonyms.csv"
+        if not path.exists():
+            return {}
+        df = pd.read_csv(path, keep_default_na=False, dtype=str)
+        return {(c, n): (en, sw) for c, n, en, sw in zip(df.country, df.name, df.en, df.sw)}
+
+    @functools.cached_property
+    def _iso2(self) -> dict[str, str]:
+        rows = self._rows[self._rows.kind == "country"]
+        return {c: next((n for n in names.split("|") if len(n) == 2 and n.isupper()), "")
+                for c, names in zip(rows.country, rows.names)}
+
+    @functools.cached_property
+    def _airport_cities(self) -> dict[tuple[str, str], str]:
+        """(ISO2, folded city) -> the city's English name as airportsdata spells it."""
+        try:
+            import airportsdata
+        except ImportError:
+            return {}
+        return {(a["country"], fold(a["city"])): a["city"] for a in airportsdata.load("IATA").values() if a["city"]}
+
+    def country_name_sw(self, iso3: str) -> str | None:
+        """The country's name in Swahili from Unicode CLDR (babel); None when unknown."""
+        iso2 = self._iso2.get(iso3, "")
+        if not iso2:
+            return None
+        try:
+            from babel import Locale
+        except ImportError:
+            return None
+        return _sw_territories().get(iso2)
+
+    def _english(self, r) -> tuple[str, str | None, str | None]:
+        """(label, region label, Swahili label) of a gazetteer row: exonyms.csv for
+        admin-1 names (not 'Dubay', 'Ad Dawhah', 'Ar Riyad'), the airport city's
+        spelling for towns whose alternate names hold it ('Hargeisa', not 'Hargeysa')."""
+        name, region = r["name"], r.region or None
+        ex = self._exonyms
+        region_label = ex.get((r.country, region), (region, None))[0] if region else None
+        if r.kind == "region" and (r.country, name) in ex:
+            en, sw = ex[(r.country, name)]
+            return en, en, sw or en
+        if r.kind == "country":
+            return name, region_label, self.country_name_sw(r.country) or name
+        if r.kind == "place" and r.alt:
+            iso2 = self._iso2.get(r.country, "")
+            for alt in r.alt.split("|"):
+                city = self._airport_cities.get((iso2, fold(alt)))
+                if city and fold(city) != fold(name) and (iso2, fold(name)) not in self._airport_cities:
+                    return city, region_label, city
+        return name, region_label, name
+
     def _place(self, i: int) -> Place:
         if i not in self._places:
             r = self._rows.iloc[i]
             precision = {"country": "country", "world_region": "world_region", "region": "region",
                          "county": "region", "place_region": "region",
                          "territory": "territory"}.get(r.kind, "place")
-            self._places[i] = Place(r.key, r["name"], float(r.lat), float(r.lon), r.country,
-                                    self._country_names.get(r.country, ""), r.region or None,
-                                    r.county or None, precision)
+            label, region, label_sw = self._english(r)
+            self._places[i] = Place(r.key, label, float(r.lat), float(r.lon), r.country,
+                                    self._country_names.get(r.country, ""), region,
+                                    r.county or None, precision, None, label_sw,
+                                    self.country_name_sw(r.country))
         return self._places[i]
 
     def _alternate(self) -> dict[str, list[int]]:
@@ -238,7 +296,8 @@ class Gazetteer:
             cp = city.place if city is not None and city.status == "ok" and city.place.country == iso3 else None
             cache[code] = Place(f"airport:{code}", a["name"], float(a["lat"]), float(a["lon"]), iso3,
                                 self._country_names.get(iso3, ""), cp.region if cp else None,
-                                cp.county if cp else None, "airport", cp.name if cp else (a["city"] or None))
+                                cp.county if cp else None, "airport", cp.name if cp else (a["city"] or None),
+                                a["name"], self.country_name_sw(iso3))
         return cache[code]
 
     def _population(self, place: Place) -> int:
@@ -445,6 +504,13 @@ def _index(cells: pd.Series) -> dict[str, list[int]]:
             if key and (not index[key] or index[key][-1] != i):
                 index[key].append(i)
     return dict(index)
+
+
+@functools.lru_cache(maxsize=1)
+def _sw_territories() -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale.parse("sw").territories)
 
 
 def fold_match(pattern, key: str):

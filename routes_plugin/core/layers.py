@@ -111,7 +111,8 @@ def route_legs(journeys: Journeys) -> tuple[gpd.GeoDataFrame, int]:
     df["from_seq"], df["to_seq"] = a["seq"].astype("int64"), b["seq"].astype("int64")
     for c in ("role", "place", "key", "county", "region", "country", "precision"):
         src = "place_key" if c == "key" else c
-        df[f"from_{c}"], df[f"to_{c}"] = a[src].values, b[src].values
+        df[f"from_{c}"] = a[src].values if src in a else None
+        df[f"to_{c}"] = b[src].values if src in b else None
     df["crosses_border"] = (df["from_country"] != df["to_country"]).to_numpy()
     df["length_km"] = np.round(haversine_km(a["lon"].to_numpy(float), a["lat"].to_numpy(float),
                                             b["lon"].to_numpy(float), b["lat"].to_numpy(float)), 3)
@@ -168,7 +169,7 @@ def place_counts(journeys: Journeys) -> pd.DataFrame:
     s = journeys.stops
     if s.empty:
         return pd.DataFrame(columns=["place_key", *PLACE_INFO, *PLACE_COUNTS]).set_index("place_key")
-    info = s.drop_duplicates("place_key").set_index("place_key")[PLACE_INFO]
+    info = s.drop_duplicates("place_key").set_index("place_key").reindex(columns=PLACE_INFO)
     counts = pd.crosstab(s["place_key"], s["role"]).reindex(columns=list(cat.ROLE_ORDER), fill_value=0)
     counts.columns = [f"n_{c}" for c in counts.columns]
     per_route = s.drop_duplicates(["place_key", "route_id"]).merge(
@@ -187,7 +188,7 @@ def places(partials) -> gpd.GeoDataFrame:
         cols = ["place_key", *PLACE_INFO[:-2], *PLACE_COUNTS[:-1]]
         return gpd.GeoDataFrame(columns=cols, geometry=[], crs=CRS)
     both = pd.concat(parts)
-    info = both[PLACE_INFO].groupby(level=0).first()
+    info = both.reindex(columns=PLACE_INFO).groupby(level=0).first()
     counts = both[PLACE_COUNTS].astype("float64").groupby(level=0).sum()
     df = info.join(counts).reset_index()
     for c in PLACE_COUNTS:

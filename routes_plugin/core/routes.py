@@ -45,8 +45,10 @@ IDENTIFYING = ("reporting_org", "notes")
 MAX_TRANSIT_POINTS = 100
 UNRESOLVED_MODES = ("reject", "country")
 
-PLACE_COLUMNS = ("place_key", "place", "lat", "lon", "country", "country_name", "region", "county", "precision")
-_PLACE_ATTRS = ("key", "name", "lat", "lon", "country", "country_name", "region", "county", "precision")
+PLACE_COLUMNS = ("place_key", "place", "lat", "lon", "country", "country_name", "region", "county", "precision",
+                 "place_sw", "country_name_sw")
+_PLACE_ATTRS = ("key", "name", "lat", "lon", "country", "country_name", "region", "county", "precision",
+                "name_sw", "country_name_sw")
 
 
 # --------------------------------------------------------------------------- cells
@@ -313,7 +315,7 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         status, place, reason, suggestions = _resolve_stop(gazetteer, name, country_input, hint, unresolved,
                                                            home_country, bool(air))
         found.append((status, reason, suggestions,
-                      *(getattr(place, a) if place is not None else None for a in _PLACE_ATTRS)))
+                      *(getattr(place, a, None) if place is not None else None for a in _PLACE_ATTRS)))
     resolved = pd.concat([keys, pd.DataFrame(found, columns=["status", "reason", "suggestions", *PLACE_COLUMNS])],
                          axis=1)
     stops = stops.merge(resolved, on=key_cols, how="left", sort=False)

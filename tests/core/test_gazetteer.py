@@ -356,3 +356,22 @@ def test_world_regions_of_ctdc_win_over_namesake_places():
     assert located.country in members  # its point lies in a European country
     for name in ("Africa", "Asia", "Americas", "Oceania", "Americas/Oceania"):
         assert gaz.resolve(name).place.precision == "world_region", name
+
+
+@pytest.mark.parametrize("cell,label,region", [
+    ("Dubai", "Dubai", "Dubai"), ("Doha", "Doha", "Doha"), ("Riyadh", "Riyadh", "Riyadh Province"),
+    ("Kuwait City", "Kuwait City", "Capital Governorate"), ("Hargeisa", "Hargeisa", "Somaliland")])
+def test_places_labelled_in_english(gaz, cell, label, region):
+    p = gaz.resolve(cell).place
+    assert p.name == label and p.region == region
+    assert not {"Dubay", "Ad Dawhah", "Ar Riyad", "Al Asimah"} & {p.name, p.region}
+
+
+def test_swahili_country_names_from_cldr(gaz):
+    from babel import Locale
+
+    sw = Locale.parse("sw").territories
+    for code, iso2 in (("ARE", "AE"), ("SAU", "SA"), ("QAT", "QA"), ("KEN", "KE"), ("TZA", "TZ")):
+        assert gaz.country(code).country_name_sw == sw[iso2]
+    assert gaz.country("ARE").name_sw == "Falme za Kiarabu"
+    assert gaz.resolve("Riyadh").place.name_sw == "Riyadh"
