@@ -76,6 +76,10 @@
       <translation>Maeneo yasiyojulikana</translation>
     </message>
     <message>
+      <source>from the country pack</source>
+      <translation>kutoka kwenye kifurushi cha nchi</translation>
+    </message>
+    <message>
       <source>Transit points are looked up in the origin's country, then in this country (ISO code or name), then anywhere.</source>
       <translation>Maeneo ya kupitia hutafutwa katika nchi ya chanzo, kisha katika nchi hii (msimbo wa ISO au jina), kisha popote.</translation>
     </message>
@@ -274,8 +278,16 @@
       <translation>Kila algorithimu inayochapisha idadi (maeneo hatari, mitiririko, vivuko, muhtasari, sura, majedwali) hutumia hii kama chaguo-msingi. Idadi chini yake hufichwa, huondolewa au huunganishwa, ili vikundi vidogo vya watu visiweze kutambuliwa.</translation>
     </message>
     <message>
+      <source>Chapter regions, their names in each language and the home country.</source>
+      <translation>Maeneo ya sura, majina yake katika kila lugha na nchi ya nyumbani.</translation>
+    </message>
+    <message>
       <source>Suppress counts below</source>
       <translation>Ficha idadi chini ya</translation>
+    </message>
+    <message>
+      <source>Country pack</source>
+      <translation>Kifurushi cha nchi</translation>
     </message>
   </context>
 </TS>

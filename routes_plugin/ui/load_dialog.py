@@ -121,7 +121,8 @@ class LoadDialog(QDialog):
         self.unresolved.addItems([tr("Reject the row"), tr("Keep the place at country level (flagged)")])
         self.unresolved.setToolTip(tr("What to do with a place that is unknown or matches several places."))
         form.addRow(tr("Unknown places"), self.unresolved)
-        self.home = QLineEdit("KEN")
+        self.home = QLineEdit("")
+        self.home.setPlaceholderText(tr("from the country pack"))
         self.home.setToolTip(tr("Transit points are looked up in the origin's country, then in this country "
                                 "(ISO code or name), then anywhere."))
         form.addRow(tr("Home country (for transit points)"), self.home)
@@ -331,7 +332,7 @@ class LoadDialog(QDialog):
                 QMessageBox.warning(self, self.windowTitle(),
                                     tr("Save the column assignments as a profile first: the load uses it."))
                 return
-        import processing
+        from qgis import processing
 
         self.accept()
         processing.execAlgorithmDialog(ALG_ID, self.parameters())
