@@ -186,7 +186,7 @@ def airports(air: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, suppress_mod
             "airlines": air["airlines"].to_numpy() if "airlines" in air else None}))
     E = pd.concat(parts, ignore_index=True).dropna(subset=["place_key"])
     R = E.drop_duplicates(["place_key", "route_id"])
-    table = _case_sums(R, ["place_key"])
+    table = case_sums(R, ["place_key"])
     table["legs"] = E.groupby("place_key").size()
     for direction, col in (("departure", "departures"), ("arrival", "arrivals")):
         table[col] = E[E["direction"] == direction].drop_duplicates(["place_key", "route_id"]) \
@@ -197,8 +197,8 @@ def airports(air: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, suppress_mod
     table["kind"] = np.where(first["precision"] == "airport", "airport", "air_town")
     table["country_a"], table["country_b"] = first["country"], first["country"]
     table["countries"] = first["country"]
-    R2 = R.assign(crossing_id=R["place_key"], transport_modes=R["airlines"])
-    table["airlines"] = _top_modes(R2, threshold).reindex(table.index) if R["airlines"].notna().any() else None
+    r2 = R.assign(crossing_id=R["place_key"], transport_modes=R["airlines"])
+    table["airlines"] = _top_modes(r2, threshold).reindex(table.index) if R["airlines"].notna().any() else None
     table["top_modes"] = "air"
     table = table.reset_index()
     table["crossing_id"] = -(np.arange(len(table)) + 1)     # negative ids: not land crossings

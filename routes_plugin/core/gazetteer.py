@@ -213,10 +213,6 @@ class Gazetteer:
         iso2 = self._iso2.get(iso3, "")
         if not iso2:
             return None
-        try:
-            from babel import Locale
-        except ImportError:
-            return None
         return _sw_territories().get(iso2)
 
     def _english(self, r) -> tuple[str, str | None, str | None]:

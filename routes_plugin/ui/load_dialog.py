@@ -204,7 +204,6 @@ class LoadDialog(QDialog):
 
     # -- preview: the core load on the first rows, nothing written
     def preview(self):
-        from ..core.layers import rejected_rows
         from ..core.loader import load_export
         from ..core.readers import ReadError
 
