@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from qgis.core import (
     Qgis,
+    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
@@ -63,7 +64,8 @@ class LoadTrackerExport(RoutesAlgorithm):
         self.addParameter(p)
         p = QgsProcessingParameterFileDestination(self.OUTPUT, "Output GeoPackage", fileFilter="GeoPackage (*.gpkg)")
         p.setHelp("GeoPackage that receives route_points, route_legs, route_lines, places and rejected_rows. "
-                  "An existing file is replaced only when every layer has been written.")
+                  "Into an existing GeoPackage only these five layers are replaced, in one step once all are "
+                  "written; its other layers, styles and a QGIS project stored in it are kept.")
         self.addParameter(p)
         p = QgsProcessingParameterFile(self.PROFILE, "Column profile (JSON or YAML)", optional=True,
                                        fileFilter="Column profiles (*.json *.yaml *.yml)")
@@ -120,6 +122,12 @@ class LoadTrackerExport(RoutesAlgorithm):
             output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
             if not output.lower().endswith(".gpkg"):
                 output += ".gpkg"
+            editing = layers_of_file(context.project(), output, editable=True)
+            if editing:
+                raise QgsProcessingException(
+                    f"{output}: the layer(s) {', '.join(editing)} of this file are in edit mode in QGIS. Save or "
+                    "discard their edits and stop editing, then run again; nothing was written.")
+            self.reload_after = output
         result = load_export(
             path, output=output,
             profile=self.parameterAsFile(parameters, self.PROFILE, context) or None,
@@ -150,6 +158,33 @@ class LoadTrackerExport(RoutesAlgorithm):
             if context.project() is not None:
                 load_on_completion(context, source, layer, style, out_id, provider)
         return outputs
+
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802 - main thread: refresh open layers
+        path = getattr(self, "reload_after", None)
+        for layer in layers_of_file(context.project(), path) if path else []:
+            layer.reload()
+            layer.triggerRepaint()
+        return {}
+
+
+def layers_of_file(project, path: str, editable: bool = False) -> list:
+    """The project's vector layers on the plugin's layers of the GeoPackage ``path``
+    (with ``editable``: the names of those in edit mode)."""
+    import os
+
+    if project is None:
+        return []
+    target, found = os.path.realpath(path), []
+    for layer in project.mapLayers().values():
+        parts = layer.source().split("|")
+        name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), None)
+        if layer.providerType() == "ogr" and name in LAYERS and os.path.realpath(parts[0]) == target:
+            if not editable:
+                found.append(layer)
+            elif layer.isEditable():
+                found.append(layer.name())
+    return found
 
 
 def saved_connection_uri(name: str) -> str | None:

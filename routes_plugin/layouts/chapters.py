@@ -43,6 +43,7 @@ from qgis.PyQt.QtXml import QDomDocument
 from ..core import categories as cat
 from ..core import texts
 from ..core.errors import RoutesError
+from ..core.files import FileWriteError, atomic_file, replace as replace_file
 from ..core.summary import Summary, chapter_table
 from ..edge.resources import STYLES_DIR, north_arrow_svg, world_map_path
 from ..edge.styles import apply_style, collapse_size_legend, flow_style, stretch_ramp
@@ -328,43 +329,57 @@ def _pdf_settings(dpi: int) -> QgsLayoutExporter.PdfExportSettings:
 
 
 def export_layout(layout: QgsPrintLayout, base: Path, formats=("pdf",), dpi: int = 300) -> list[str]:
-    """Export ``layout`` to ``base``.pdf and/or .png; the written paths."""
+    """Export ``layout`` to ``base``.pdf and/or .png; the written paths. Each file is
+    completed under a temporary name, then moved into place (core/files.py)."""
     exporter = QgsLayoutExporter(layout)
     written = []
     for fmt in formats:
         path = str(base.with_suffix(f".{fmt}"))
-        if fmt == "pdf":
-            result = exporter.exportToPdf(path, _pdf_settings(dpi))
-        else:
-            settings = QgsLayoutExporter.ImageExportSettings()
-            settings.dpi = dpi
-            settings.exportMetadata = False
-            result = exporter.exportToImage(path, settings)
-        if result != QgsLayoutExporter.ExportResult.Success:
-            raise ChapterError(f"Could not write {path}: check that it is not a folder, open in another "
-                               "program or read-only.")
+        try:
+            with atomic_file(path) as tmp:
+                if fmt == "pdf":
+                    result = exporter.exportToPdf(str(tmp), _pdf_settings(dpi))
+                else:
+                    settings = QgsLayoutExporter.ImageExportSettings()
+                    settings.dpi = dpi
+                    settings.exportMetadata = False
+                    result = exporter.exportToImage(str(tmp), settings)
+                    for page in range(2, layout.pageCollection().pageCount() + 1):  # <name>_2.png, ... beside it
+                        replace_file(tmp.with_name(f"{tmp.stem}_{page}{tmp.suffix}"),
+                                     base.with_name(f"{base.name}_{page}.{fmt}"))
+                if result != QgsLayoutExporter.ExportResult.Success:
+                    raise ChapterError(f"Could not write {path}: check that it is not a folder, open in another "
+                                       "program or read-only.")
+        except FileWriteError as exc:
+            raise ChapterError(str(exc)) from None
         written.append(path)
     return written
 
 
 def export_combined_pdf(layouts, path: Path, dpi: int = 300) -> str:
-    """All ``layouts`` (their first pages) in one PDF, in order."""
-    writer = QPdfWriter(str(path))
-    writer.setResolution(dpi)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    painter = None
-    for i, layout in enumerate(layouts):
-        size = layout.pageCollection().page(0).pageSize()
-        writer.setPageSize(QPageSize(QSizeF(size.width(), size.height()), QPageSize.Unit.Millimeter))
-        if painter is None:
-            painter = QPainter()
-            if not painter.begin(writer):
-                raise ChapterError(f"Could not write {path}.")
-        else:
-            writer.newPage()
-        layout.renderContext().setDpi(dpi)
-        layout.renderContext().setTextRenderFormat(Qgis.TextRenderFormat.AlwaysText)
-        QgsLayoutExporter(layout).renderPage(painter, 0)
-    if painter is not None:
-        painter.end()
+    """All ``layouts`` (their first pages) in one PDF, in order (completed under a
+    temporary name, then moved into place)."""
+    try:
+        with atomic_file(path) as tmp:
+            writer = QPdfWriter(str(tmp))
+            writer.setResolution(dpi)
+            writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+            painter = None
+            for i, layout in enumerate(layouts):
+                size = layout.pageCollection().page(0).pageSize()
+                writer.setPageSize(QPageSize(QSizeF(size.width(), size.height()), QPageSize.Unit.Millimeter))
+                if painter is None:
+                    painter = QPainter()
+                    if not painter.begin(writer):
+                        raise ChapterError(f"Could not write {path}.")
+                else:
+                    writer.newPage()
+                layout.renderContext().setDpi(dpi)
+                layout.renderContext().setTextRenderFormat(Qgis.TextRenderFormat.AlwaysText)
+                QgsLayoutExporter(layout).renderPage(painter, 0)
+            if painter is not None:
+                painter.end()
+            del painter, writer  # the file is closed before it is moved (Windows)
+    except FileWriteError as exc:
+        raise ChapterError(str(exc)) from None
     return str(path)
