@@ -123,7 +123,8 @@ class FlowAggregation(RoutesAlgorithm):
         p = QgsProcessingParameterFeatureSink(self.OUTPUT, "Flows", Qgis.ProcessingSourceType.VectorLine)
         p.setHelp("Flow lines with their counts.")
         self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink(self.NODES, "Flow nodes", Qgis.ProcessingSourceType.VectorPoint)
+        p = QgsProcessingParameterFeatureSink(self.NODES, "Flow nodes", Qgis.ProcessingSourceType.VectorPoint,
+                                              optional=True, createByDefault=True)
         p.setHelp("Nodes with in / out / through / internal route counts.")
         self.addParameter(p)
         p = QgsProcessingParameterFeatureSink(self.BREAKDOWN_TABLE, "Breakdown table", Qgis.ProcessingSourceType.Vector,
@@ -177,14 +178,15 @@ class FlowAggregation(RoutesAlgorithm):
             steps.pushInfo(note)
         crs = QgsCoordinateReferenceSystem("EPSG:4326")
         flows_id = frame_to_sink(self, parameters, context, self.OUTPUT, result.flows, crs, steps.next("Writing"))
-        nodes_id = frame_to_sink(self, parameters, context, self.NODES, result.nodes, crs, steps.feedback)
+        nodes_id = frame_to_sink(self, parameters, context, self.NODES, result.nodes, crs, steps.feedback,
+                                 optional=True)
         colour = f"{breakdown[0]}_top" if breakdown else None
         labels = {c: cat.label(breakdown[0], c) for c in result.long["category"].unique()} if breakdown else {}
         unit = "cases" if width.startswith("cases") else "routes"
         style_output(context, flows_id, "flows",
                      flow_style(size_field=width, colour_field=colour, unit=unit, labels=labels))
         style_output(context, nodes_id, "flow_nodes", flow_style(size_field="routes", unit="routes"))
-        outputs = {self.OUTPUT: flows_id, self.NODES: nodes_id}
+        outputs = {self.OUTPUT: flows_id, **({self.NODES: nodes_id} if nodes_id else {})}
         steps.next("Writing the breakdown table")
         table_id = frame_to_sink(self, parameters, context, self.BREAKDOWN_TABLE, result.long, crs,
                                  steps.feedback, optional=True)

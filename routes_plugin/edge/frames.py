@@ -78,25 +78,30 @@ def source_to_frame(source, feedback=None, fields=None):
 
 
 def _file_of(layer):
-    """(path, layer name) of a whole OGR file layer (no subset), else None."""
-    if layer is None or layer.providerType() != "ogr" or layer.subsetString():
+    """(path, layer name, OGR where clause) of an OGR file layer whose subset (if any) is a plain
+    filter, else None."""
+    if layer is None or layer.providerType() != "ogr":
+        return None
+    subset = layer.subsetString().strip()
+    if subset.lower().startswith("select"):
         return None
     parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
-    return parts["path"], parts.get("layerName") or None
+    return parts["path"], parts.get("layerName") or None, subset or None
 
 
 def layer_to_frame(layer, feedback=None, columns=None, to_crs=None):
     """A whole vector layer as a GeoDataFrame: straight from its file with
     pyogrio when it is a plain OGR file layer (orders of magnitude faster),
-    feature by feature otherwise. ``columns`` that exist, or all with None."""
+    feature by feature otherwise; a layer filter (subset string) is applied as OGR's where clause.
+    ``columns`` that exist, or all with None."""
     found = _file_of(layer)
     if found is not None:
         pyogrio = import_pyogrio()
-        path, name = found
+        path, name, where = found
         kwargs = {"layer": name} if name else {}
         have = set(pyogrio.read_info(path, **kwargs)["fields"])
         wanted = None if columns is None else [c for c in columns if c in have]
-        frame = pyogrio.read_dataframe(path, columns=wanted, **kwargs)
+        frame = pyogrio.read_dataframe(path, columns=wanted, where=where, **kwargs)
     else:
         wanted = None if columns is None else [c for c in columns if layer.fields().lookupField(c) >= 0]
         frame = source_to_frame(layer, feedback, wanted)

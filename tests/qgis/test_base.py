@@ -127,16 +127,18 @@ def test_cancelled_chapters_raise_instead_of_returning_a_partial_set(qgis_app, q
     assert len(list(folder.glob("chapter_*.pdf"))) == 1   # the one written is kept, none more
 
 
-def test_regional_summary_runs_from_qgis_process_with_only_input_and_output(tmp_path):
+@pytest.mark.parametrize("algorithm,layer", [("regionalsummary", "route_points"), ("flowaggregation", "route_lines")])
+def test_secondary_outputs_are_optional_from_qgis_process(tmp_path, algorithm, layer):
+    """Run with only INPUT and OUTPUT: the other outputs are offered, not required."""
     from trafficking_routes.routes_plugin.core.loader import load_export
 
     gpkg = tmp_path / "routes.gpkg"
     load_export(str(SAMPLE), output=str(gpkg))
-    out = tmp_path / "summary.gpkg"
+    out = tmp_path / "out.gpkg"
     env = dict(os.environ, ROUTES_PLUGINS_DIR=str(REPO / "build" / "test-plugins"),
                ROUTES_QGIS_HOME=str(tmp_path / "home"), QGIS_OPTS="--noversioncheck")
-    ran = subprocess.run([str(REPO / "scripts" / "qgis_process"), "--json", "run", "routes:regionalsummary", "--",
-                          f"INPUT={gpkg}|layername=route_points", f"OUTPUT={out}"],
+    ran = subprocess.run([str(REPO / "scripts" / "qgis_process"), "--json", "run", f"routes:{algorithm}", "--",
+                          f"INPUT={gpkg}|layername={layer}", f"OUTPUT={out}"],
                          env=env, capture_output=True, text=True, timeout=300)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     results = json.loads(ran.stdout[ran.stdout.index("{"):])["results"]
