@@ -186,7 +186,7 @@ def airports(air: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, suppress_mod
             "airlines": air["airlines"].to_numpy() if "airlines" in air else None}))
     E = pd.concat(parts, ignore_index=True).dropna(subset=["place_key"])
     R = E.drop_duplicates(["place_key", "route_id"])
-    table = _case_sums(R, ["place_key"])
+    table = case_sums(R, ["place_key"])
     table["legs"] = E.groupby("place_key").size()
     for direction, col in (("departure", "departures"), ("arrival", "arrivals")):
         table[col] = E[E["direction"] == direction].drop_duplicates(["place_key", "route_id"]) \
