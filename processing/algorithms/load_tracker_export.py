@@ -101,7 +101,7 @@ class LoadTrackerExport(RoutesAlgorithm):
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.UNCERTAIN, "Uncertain column matches", options=list(UNCERTAIN_LABELS),
                                        defaultValue=0)
-        p.setHelp("A column whose header only probably names a field (a near miss such as 'Estmated cases'): "
+        p.setHelp("A column whose header only probably names a field (a near miss such as 'Cses' for cases): "
                   "stop and name the column and the field it probably is (default), or map it and warn. Headers "
                   "that match an alias, its normalised words or an English/Swahili synonym always map, and the "
                   "log lists which header was taken for which field. See docs/export-format.md.")

@@ -105,13 +105,18 @@ def test_swahili_workbook_data_on_a_named_sheet():
     assert again.rows_read == res.raw.rows_read
 
 
-def test_flights_make_no_land_crossing(world_map):
+@pytest.fixture(scope="module")
+def countries(world_map):
+    return C.load_countries(str(world_map))
+
+
+def test_flights_make_no_land_crossing(countries):
     res = load_export(EXPORTS / "flights.csv")
     balanced(res)
     assert res.report["rows_mapped"] == 40
     legs = res.layers["route_legs"]
     assert (legs["mode"] == "air").all() and set(legs["mode_source"]) == {"given"}
-    out = C.aggregate_crossings(legs, threshold=0)
+    out = C.aggregate_crossings(legs, threshold=0, countries=countries)
     assert not out.crossings["kind"].isin(["place", "border"]).any()
     ports = out.crossings[out.crossings["kind"] == "airport"].set_index("place_key")
     nbo = ports.loc["airport:NBO"]
@@ -120,7 +125,7 @@ def test_flights_make_no_land_crossing(world_map):
     assert "airport:DOH" in ports.index and "airport:RUH" in ports.index
 
 
-def test_air_legs_on_mixed_routes(tmp_path, world_map):
+def test_air_legs_on_mixed_routes(tmp_path, countries):
     rows = [["Origin", "Transit", "Destination", "Destination country", "Cases", "Mode", "Airline"],
             ["Kisumu", "Busia; Kampala", "Juba", "South Sudan", "3", "road", ""],
             ["Kisumu", "JKIA", "Riyadh", "Saudi Arabia", "2", "road; air", "Saudia"],
@@ -137,7 +142,7 @@ def test_air_legs_on_mixed_routes(tmp_path, world_map):
     assert got[(4, "Nairobi", "Riyadh")] == ("unknown", "unknown")
     assert got[(5, "Nairobi", "Busia")] == ("road", "inferred")
     assert got[(5, "Busia", "Dubai")] == ("air", "inferred")
-    out = C.aggregate_crossings(legs, threshold=0)
+    out = C.aggregate_crossings(legs, threshold=0, countries=countries)
     land = out.crossings[out.crossings["kind"].isin(["place", "border"])]
     assert set(land["countries"]) <= {"KEN–UGA", "SSD–UGA"}     # never KEN–SAU nor KEN–ARE
 
