@@ -81,8 +81,8 @@ def region_name(name: str, language: str = "en") -> str:
 #: axes, the generated regional sentences and the "About the data" page
 REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "report_title": ("Trafficking routes in {country}", "Njia za usafirishaji haramu wa binadamu nchini {country}"),
-    "report_subtitle": ("Routes reported by the members of {network}, {period}",
-                        "Njia zilizoripotiwa na wanachama wa {network}, {period}"),
+    "report_subtitle": ("Routes reported by the members of {network}",
+                        "Njia zilizoripotiwa na wanachama wa {network}"),
     "report_default_network": ("the anti-trafficking network", "mtandao wa kupambana na usafirishaji haramu"),
     "report_made": ("Report produced {date} with Trafficking Routes (QGIS)",
                     "Ripoti imetengenezwa {date} kwa Trafficking Routes (QGIS)"),
@@ -180,7 +180,7 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "rt_origin_most": ("Most routes reported in {region} begin in {place} ({k} of the {n} that begin in the region).",
                        "Njia nyingi zilizoripotiwa katika {region} zinaanzia {place} ({k} kati ya {n} zinazoanzia "
                        "katika mkoa huu)."),
-    "rt_origin_top": ("Of the routes that begin in {region}, most often they begin in {place} ({k} of {n}).",
+    "rt_origin_top": ("Routes that begin in {region} most often begin in {place} ({k} of {n}).",
                       "Kati ya njia zinazoanzia katika {region}, nyingi zaidi zinaanzia {place} ({k} kati ya {n})."),
     "rt_dest": ("The destination countries reported most often are {items}.",
                 "Nchi za mwisho zilizoripotiwa mara nyingi zaidi ni {items}."),

@@ -10,6 +10,7 @@ threshold, and :func:`bar_chart` refuses one.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -84,4 +85,21 @@ def bar_chart(items, path, title: str, language: str = "en", threshold: int = 0,
         fig.tight_layout(pad=0.4)
         fig.savefig(path, format="svg", transparent=True)
         plt.close(fig)
+    path.write_text(_tiny_fonts(path.read_text(encoding="utf-8")), encoding="utf-8")
     return path
+
+
+_FONT = re.compile(r"font:\s*((?:italic|oblique|normal)\s+)?((?:bold|normal|\d00)\s+)?([\d.]+)px\s+'([^']+)'")
+
+
+def _tiny_fonts(svg: str) -> str:
+    """matplotlib writes the CSS ``font:`` shorthand, which Qt's SVG renderer (SVG
+    Tiny) ignores (labels then print at a default size): spell it out."""
+    def longhand(m):
+        parts = [f"font-size: {m.group(3)}px", f"font-family: {m.group(4)}"]
+        if m.group(2):
+            parts.append(f"font-weight: {m.group(2).strip()}")
+        if m.group(1):
+            parts.append(f"font-style: {m.group(1).strip()}")
+        return "; ".join(parts)
+    return _FONT.sub(longhand, svg)

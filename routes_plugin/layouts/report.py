@@ -14,6 +14,7 @@ small-count rule), every printed word from :mod:`core.texts` /
 from __future__ import annotations
 
 import datetime
+from html import escape as html_escape
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -55,7 +56,7 @@ from ..core import texts
 from ..core.names import country_name
 from . import charts
 from . import chapters
-from .report_figures import OTHER, CHART_FIELDS, ReportFigures, cases_range
+from .report_figures import CHART_FIELDS, OTHER, ReportFigures, cases_range, land_neighbours
 
 TEMPLATES = Path(__file__).with_name("templates")
 #: page kind -> the item ids its template must hold
@@ -105,8 +106,22 @@ def _item(layout, ident):
     return item
 
 
-def _set_text(layout, ident, value: str) -> None:
-    _item(layout, ident).setText(value)
+def _set_text(layout, ident, value: str, html: bool = False) -> None:
+    """Set a label's text; plain text is escaped (the templates' labels allow HTML
+    formatting, where "<5" would be read as a tag)."""
+    _item(layout, ident).setText(value if html else html_escape(str(value), quote=False))
+
+
+def _html(sections) -> str:
+    """[(heading, [paragraph, ...]), ...] as label HTML: bold headings, a blank line between sections."""
+    out = []
+    for heading, paragraphs in sections:
+        if out:
+            out.append("<p>&nbsp;</p>")
+        if heading:
+            out.append(f"<p><b>{html_escape(heading, quote=False)}</b></p>")
+        out += [f"<p>{html_escape(p, quote=False)}</p>" for p in paragraphs if p]
+    return "".join(out)
 
 
 def _hide(layout, *idents) -> None:
@@ -116,26 +131,52 @@ def _hide(layout, *idents) -> None:
             item.setVisibility(False)
 
 
-def _fill_table(layout, ident, headings, rows, note_ident=None, language="en") -> int:
+def _fill_table(layout, ident, headings, rows, note_ident=None, language="en", widths=None) -> int:
     """Fill the text table whose frame is ``ident``; rows beyond what the frame
-    holds are left out (largest first, so the least frequent go) and the note says so."""
+    holds are left out (largest first, so the least frequent go) and the note says so.
+    Columns get widths that fit the frame (``widths`` in mm, else the first column
+    takes what the count columns leave) and long cells wrap."""
+    from qgis.core import QgsLayoutTable
+
     frame = _item(layout, ident)
     table = frame.multiFrame()
-    height = frame.rect().height()
+    width, height = frame.rect().width(), frame.rect().height()
     capacity = max(1, int((height - ROW_MM - 1) // ROW_MM))
     shown = rows[:capacity]
+    n = len(headings)
+    usable = width - n * 2 * table.cellMargin() - 0.3  # the frame is as wide as the template's columns
+    if widths is None:
+        if n == 1:
+            widths = [usable]
+        elif n == 2:
+            widths = [usable - 20, 20]
+        else:
+            first = max(34.0, usable * 0.26)
+            widths = [first] + [(usable - first) / (n - 1)] * (n - 1)
     columns = []
     for i, head in enumerate(headings):
         c = QgsLayoutTableColumn()
         c.setHeading(str(head))
-        if i > 0:
+        c.setWidth(float(widths[i]))
+        if i > 0 and all(_numeric_cell(r[i]) for r in shown if i < len(r)):
             c.setHAlignment(Qt.AlignmentFlag.AlignRight)
         columns.append(c)
     table.setColumns(columns)
+    table.setWrapBehavior(QgsLayoutTable.WrapText)
+    for getter, setter in ((table.contentTextFormat, table.setContentTextFormat),
+                           (table.headerTextFormat, table.setHeaderTextFormat)):
+        f = getter()
+        f.setAllowHtmlFormatting(False)  # "<5" is a cell value, not a tag
+        setter(f)
     table.setContents([[str(v) for v in row] for row in shown])
     if len(rows) > capacity and note_ident:
         _set_text(layout, note_ident, texts.text("table_more", language, k=capacity, total=len(rows)))
     return len(shown)
+
+
+def _numeric_cell(v) -> bool:
+    text = str(v).strip()
+    return text in ("", "–") or text.startswith("<") or text.replace("–", "").replace("+", "").isdigit()
 
 
 def _picture(layout, ident, svg: Path | None) -> None:
@@ -513,11 +554,33 @@ class Report:
             conditions.append("coalesce(\"top_modes\", '') <> 'air'")
         if fields.lookupField("crossing_id") >= 0:
             conditions.append("\"crossing_id\" <> 0")
+        if fields.lookupField("country_a") >= 0 and fields.lookupField("crossing_id") >= 0:
+            # a land crossing joins two neighbouring countries (flights to the Gulf are no land crossing)
+            land = [str(f["crossing_id"]) for f in src.getFeatures()
+                    if land_neighbours(f["country_a"], f["country_b"])]
+            conditions.append(f"\"crossing_id\" IN ({', '.join(land) or '-1'})")
         layer.setSubsetString(" AND ".join(conditions))
         _size_points(layer, "routes", self.T("unit_routes"), "#2166ac")
-        name = 'coalesce("name", "countries")' if fields.lookupField("countries") >= 0 else '"name"'
-        _label(layer, f'{name} || \' \' || "routes"', 7)
+        _label(layer, f'{self._crossing_name_expression(src)} || \' \' || "routes"', 7)
         return self._register(layer)
+
+    def crossing_name(self, name, country_a, country_b) -> str:
+        """A crossing's printed name: its place, else the two countries in the page's language."""
+        if name not in (None, "") and str(name) != "NULL":
+            return str(name)
+        return "–".join(country_name(c, self.lang, str(c)) for c in (country_a, country_b))
+
+    def _crossing_name_expression(self, layer) -> str:
+        """An expression giving :meth:`crossing_name` per feature (country names from CLDR, not ISO codes)."""
+        fields = layer.fields()
+        if fields.lookupField("country_a") < 0:
+            return '"name"'
+        cases = []
+        for f in layer.getFeatures():
+            if f["name"] in (None, "") or str(f["name"]) == "NULL":
+                label = self.crossing_name(None, f["country_a"], f["country_b"]).replace("'", "''")
+                cases.append(f"WHEN \"crossing_id\" = {int(f['crossing_id'])} THEN '{label}'")
+        return f'coalesce("name", CASE {" ".join(cases)} ELSE "countries" END)' if cases else '"name"'
 
     def _air_layer(self):
         import geopandas as gpd
@@ -691,11 +754,10 @@ class Report:
         for i, fld in enumerate(CHART_FIELDS, start=1):
             self._chart_into(layout, f"chart_{i}", rf.charts.get(fld), fld, self.T(f"chart_{fld}"))
         routes = rf.row["routes_any"]
-        if pd.isna(routes) or int(routes) == 0:
+        if pd.isna(routes) or int(routes) == 0:  # the text says why there is no chart
             for i in range(1, 7):
                 _hide(layout, f"chart_{i}")
-        # the sixth slot: the region's chapter table figures as text would repeat the map page: left empty
-        _hide(layout, "chart_6")
+        self._chart_into(layout, "chart_6", rf.charts.get("airlines"), "airlines", self.T("chart_airlines"))
         _set_text(layout, "note", self.T("chart_note"))
 
     def _group_label(self, group):
@@ -739,8 +801,8 @@ class Report:
         rows = []
         if layer is not None:
             for f in layer.getFeatures():
-                name = f["name"] if f.fields().lookupField("name") >= 0 and f["name"] not in (None, "") and \
-                    str(f["name"]) != "NULL" else f["countries"]
+                name = self.crossing_name(f["name"], f["country_a"], f["country_b"]) \
+                    if f.fields().lookupField("country_a") >= 0 else str(f["name"])
                 rows.append({"code": str(name), "name": str(name), "routes": int(f["routes"])})
         return pd.DataFrame(rows, columns=["code", "name", "routes"]).sort_values("routes", ascending=False)
 
@@ -872,29 +934,29 @@ class Report:
         year = self.inp.previous_year or "?"
         self._common(layout, self.T("ch_changes", year=year), page_no)
         lines = change_lines(self.inp.previous, self.inp.points, self.t, self.lang, self.inp.home)
-        _set_text(layout, "body_left", "<br><br>".join([self.T("changes_intro", before=year), *lines]))
+        _set_text(layout, "body_left", _html([(None, [self.T("changes_intro", before=year)]), (None, lines)]),
+                  html=True)
         _set_text(layout, "body_right", "")
 
     def fill_about(self, layout, page_no):
         self._common(layout, self.T("ch_about"), page_no)
         n = self.fig.national
         orgs = self.T("about_orgs", k=self.inp.organisations) if self.inp.organisations else ""
-        h = lambda key: f"<b>{self.T(key)}</b>"  # noqa: E731
-        left = [h("about_sources_h"),
-                self.T("about_sources", source=self.source, routes=n["routes"] if n["routes"] is not None
-                       else self.T("kf_withheld", n=self.t), country=self.country, period=self.period, orgs=orgs,
-                       date=self.date),
-                h("about_collected_h"), self.T("about_collected"),
-                h("about_count_h"), self.T("about_count")]
-        right = [h("about_suppression_h"),
-                 self.T("about_suppression", n=self.t, k=self.withheld()) if self.t > 0
-                 else self.T("about_suppression_off")]
+        routes = n["routes"] if n["routes"] is not None else self.T("kf_withheld", n=self.t)
+        left = [(self.T("about_sources_h"), [self.T("about_sources", source=self.source, routes=routes,
+                                                     country=self.country, period=self.period, orgs=orgs,
+                                                     date=self.date)]),
+                (self.T("about_collected_h"), [self.T("about_collected")]),
+                (self.T("about_count_h"), [self.T("about_count")])]
+        suppression = [self.T("about_suppression", n=self.t, k=self.withheld()) if self.t > 0
+                       else self.T("about_suppression_off")]
         statement = disclosure_statement(self.lang, self.t)
         if statement:
-            right.append(statement)
-        right += [h("about_boundaries_h"), self.T("about_boundaries")]
-        _set_text(layout, "body_left", "<br>".join(_paragraphs(left)))
-        _set_text(layout, "body_right", "<br>".join(_paragraphs(right)))
+            suppression.append(statement)
+        right = [(self.T("about_suppression_h"), suppression), (self.T("about_boundaries_h"),
+                                                                 [self.T("about_boundaries")])]
+        _set_text(layout, "body_left", _html(left), html=True)
+        _set_text(layout, "body_right", _html(right), html=True)
 
     def withheld(self) -> int:
         return self.fig.ledger.items
@@ -986,16 +1048,6 @@ class Report:
             self.project.removeMapLayers([i for i in ids if i not in keep])
             self._layer_group = None
             self._map_layers = {}
-
-
-def _paragraphs(parts):
-    """Heading and paragraph pairs with a blank line between sections."""
-    out = []
-    for p in parts:
-        if p.startswith("<b>") and out:
-            out.append("")
-        out.append(p)
-    return out
 
 
 # ------------------------------------------------------------------ hooks ---

