@@ -170,11 +170,9 @@ class Report(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require("pandas", "geopandas", "shapely", "matplotlib", "babel")
-        from ...routes_plugin.core.summary import SummaryError, regional_summary
         from ...routes_plugin.layouts import chapters
         from ...routes_plugin.layouts.report import Report as ReportDriver
         from ...routes_plugin.layouts.report import ReportError, ReportInputs
-        from ...routes_plugin.layouts.report_figures import compute
 
         languages = LANGUAGES[self.parameterAsEnum(parameters, self.LANGUAGE, context)]
         threshold = self.parameterAsInt(parameters, "SUPPRESS_BELOW", context)
@@ -187,25 +185,7 @@ class Report(QgsProcessingAlgorithm):
 
         name_field = self.parameterAsString(parameters, self.REGION_FIELD, context) or DEFAULT_FIELD
         region_layer = self.parameterAsVectorLayer(parameters, self.REGIONS, context)
-        by_polygons = region_layer is not None
-        region_layer = region_layer or default_regions_layer()
-        if region_layer.fields().lookupField(name_field) < 0:
-            raise QgsProcessingException(
-                f"The region layer '{region_layer.name()}' has no field '{name_field}'. Its fields are: "
-                + ", ".join(f.name() for f in region_layer.fields()) + ".")
-        regions = source_to_frame(region_layer, None, [name_field])
-        try:
-            if by_polygons:
-                summary = regional_summary(points.to_crs(regions.crs), regions, name_field, threshold=threshold)
-            else:
-                summary = regional_summary(points, None, names=regions[name_field].astype(str).tolist(),
-                                           threshold=threshold)
-        except (SummaryError, ValueError) as err:
-            raise QgsProcessingException(str(err)) from err
-        if by_polygons:  # the figures place stops by the same polygons as the summary
-            from ...routes_plugin.core.summary import assign_regions
-            points = points.assign(region=assign_regions(points.to_crs(regions.crs), regions, name_field))
-        figures = compute(points, legs, lines, summary, threshold)
+        summary, figures, points, region_layer = summarise(points, legs, lines, region_layer, name_field, threshold)
         check(feedback, 15)
 
         chapter_data = {"density": self.parameterAsRasterLayer(parameters, self.DENSITY, context),
@@ -253,3 +233,30 @@ class Report(QgsProcessingAlgorithm):
         results["PAGES"] = pages
         results["WITHHELD"] = withheld
         return results
+
+
+def summarise(points, legs, lines, region_layer, name_field: str, threshold: int):
+    """(summary, figures, points, region layer) of the route layers: the regional
+    summary as 'Regional summary' makes it (same regions, same threshold) and every
+    figure of the report. ``region_layer`` None: Kenya's former provinces."""
+    from ...routes_plugin.core.summary import SummaryError, assign_regions, regional_summary
+    from ...routes_plugin.layouts.report_figures import compute
+
+    by_polygons = region_layer is not None
+    region_layer = region_layer or default_regions_layer()
+    if region_layer.fields().lookupField(name_field) < 0:
+        raise QgsProcessingException(
+            f"The region layer '{region_layer.name()}' has no field '{name_field}'. Its fields are: "
+            + ", ".join(f.name() for f in region_layer.fields()) + ".")
+    regions = source_to_frame(region_layer, None, [name_field])
+    try:
+        if by_polygons:
+            summary = regional_summary(points.to_crs(regions.crs), regions, name_field, threshold=threshold)
+            # the figures place stops by the same polygons as the summary
+            points = points.assign(region=assign_regions(points.to_crs(regions.crs), regions, name_field))
+        else:
+            summary = regional_summary(points, None, names=regions[name_field].astype(str).tolist(),
+                                       threshold=threshold)
+    except (SummaryError, ValueError) as err:
+        raise QgsProcessingException(str(err)) from err
+    return summary, compute(points, legs, lines, summary, threshold), points, region_layer

@@ -266,13 +266,12 @@ def region_text(rf, language: str, threshold: int, home: str = "KEN") -> str:
                                                   threshold, home) if not o]
     if modes:
         lb, k = modes[0]
-        out.append(T("rt_mode_most" if k > routes / 2 else "rt_mode_top", item=lb.lower() if language == "en"
-                     else lb, k=k, n=_num(routes)))
+        out.append(T("rt_mode_most" if k > routes / 2 else "rt_mode_top", item=lb.lower(), k=k, n=_num(routes)))
     for fld, key in (("exploitation_types", "rt_exploit"), ("recruitment_methods", "rt_recruit")):
         items = [(lb, n) for lb, n, o in chart_items(rf.charts.get(fld), fld, language, threshold, home) if not o]
         if items:
             lb, k = items[0]
-            out.append(T(key, item=lb.lower() if language == "en" else lb, k=k))
+            out.append(T(key, item=lb.lower(), k=k))  # category names are common nouns
     return " ".join(out)
 
 
@@ -547,7 +546,8 @@ class Report:
         layer = src.clone()
         layer.setName(self.T("layer_land_crossings"))
         fields = layer.fields()
-        conditions = ["\"routes\" IS NOT NULL"]
+        # the report's own threshold holds even when the layer was made with a lower one
+        conditions = ["\"routes\" IS NOT NULL", f"\"routes\" >= {int(self.t)}"]
         if fields.lookupField("mode") >= 0:
             conditions.append("coalesce(\"mode\", '') <> 'air'")
         elif fields.lookupField("top_modes") >= 0:
@@ -718,19 +718,24 @@ class Report:
         n = self.fig.national
         withheld = self.T("kf_withheld", n=self.t)
         cases = n["cases"]
-        if cases.endswith("+"):
-            cases = self.T("kf_cases_open", low=cases[:-1])
-        rows = [[self.T("kf_routes", country=self.country), withheld if n["routes"] is None else n["routes"]],
+        note = self.T("overview_map_note", n=self.t)
+        if cases.endswith("+"):  # "1721+": no upper sum, some reports gave none
+            cases = self.T("kf_cases_more", low=cases[:-1])
+            note = f"{self.T('kf_cases_open_note')} {note}"
+        def k(v):  # a count below the threshold is never printed, whatever it counts
+            return withheld if v is None or 0 < int(v) < self.t else int(v)
+
+        rows = [[self.T("kf_routes", country=self.country), k(n["routes"])],
                 [self.T("kf_cases"), cases or "–"],
-                [self.T("kf_abroad", country=self.country), withheld if n["abroad_routes"] is None
-                 else n["abroad_routes"]],
-                [self.T("kf_origins"), n["origins"]], [self.T("kf_destinations"), n["destinations"]],
-                [self.T("kf_dest_countries"), n["destination_countries"]], [self.T("kf_transit"), n["transit_points"]],
-                [self.T("kf_orgs"), self.inp.organisations if self.inp.organisations is not None
+                [self.T("kf_abroad", country=self.country), k(n["abroad_routes"])],
+                [self.T("kf_origins"), k(n["origins"])], [self.T("kf_destinations"), k(n["destinations"])],
+                [self.T("kf_dest_countries"), k(n["destination_countries"])],
+                [self.T("kf_transit"), k(n["transit_points"])],
+                [self.T("kf_orgs"), k(self.inp.organisations) if self.inp.organisations is not None
                  else self.T("kf_orgs_unknown")]]
         _set_text(layout, "side_title", self.T("kf_title"))
-        _fill_table(layout, "side_table", [self.T("col_measure"), self.T("col_value")], rows)
-        _set_text(layout, "side_text", self.T("overview_map_note", n=self.t))
+        _fill_table(layout, "side_table", [self.T("col_measure"), self.T("col_value")], rows, widths=[50, 23])
+        _set_text(layout, "side_text", note)
 
     def fill_overview_destinations(self, layout, page_no):
         self._common(layout, self.T("ch_overview_dest"), page_no)
@@ -933,7 +938,10 @@ class Report:
     def fill_changes(self, layout, page_no):
         year = self.inp.previous_year or "?"
         self._common(layout, self.T("ch_changes", year=year), page_no)
-        lines = change_lines(self.inp.previous, self.inp.points, self.t, self.lang, self.inp.home)
+        before = self.inp.previous
+        # the two rounds compared as the same kind of layer (route lines with lines, points with points)
+        after = self.inp.lines if "final_country" in before.columns and self.inp.lines is not None else self.inp.points
+        lines = change_lines(before, after, self.t, self.lang, self.inp.home)
         _set_text(layout, "body_left", _html([(None, [self.T("changes_intro", before=year)]), (None, lines)]),
                   html=True)
         _set_text(layout, "body_right", "")
@@ -941,7 +949,8 @@ class Report:
     def fill_about(self, layout, page_no):
         self._common(layout, self.T("ch_about"), page_no)
         n = self.fig.national
-        orgs = self.T("about_orgs", k=self.inp.organisations) if self.inp.organisations else ""
+        orgs = self.inp.organisations or 0
+        orgs = self.T("about_orgs", k=orgs if orgs >= self.t else self.T("kf_withheld", n=self.t)) if orgs else ""
         routes = n["routes"] if n["routes"] is not None else self.T("kf_withheld", n=self.t)
         left = [(self.T("about_sources_h"), [self.T("about_sources", source=self.source, routes=routes,
                                                      country=self.country, period=self.period, orgs=orgs,
@@ -988,8 +997,11 @@ class Report:
 
     def _chapter_layout(self, region, page_no):
         if self._chapter_layers is None:
+            data = {k: at_threshold(v, self.t) for k, v in self.inp.chapter_data.items()}
             self._chapter_layers = chapters.ChapterLayers.prepare(self.project, self.inp.regions, self.inp.name_field,
-                                                                  self.inp.chapter_data, self.lang)
+                                                                  data, self.lang)
+            for layer in self._chapter_layers.data:
+                self._density_words(layer)
         layout = chapters.build_layout(self.project, self.chapter_template, region, self._chapter_layers,
                                        self.inp.summary, self.lang, self.source, self.period, self.date)
         # the report's page number, bottom right, as on every other page
@@ -1006,6 +1018,22 @@ class Report:
         footer.attemptMove(QgsLayoutPoint(150, 203))
         footer.attemptResize(QgsLayoutSize(137, 4.5))
         return layout
+
+    def _density_words(self, layer) -> None:
+        """A density ramp's legend says "low" and "high", not the raw peak of the
+        estimate (a float no reader can use)."""
+        from qgis.core import QgsColorRampLegendNodeSettings, QgsRasterLayer
+
+        if not isinstance(layer, QgsRasterLayer) or layer.renderer() is None:
+            return
+        shader = getattr(layer.renderer(), "shader", lambda: None)()
+        function = shader.rasterShaderFunction() if shader is not None else None
+        if function is None or not hasattr(function, "setLegendSettings"):
+            return
+        settings = QgsColorRampLegendNodeSettings(function.legendSettings() or QgsColorRampLegendNodeSettings())
+        settings.setMinimumLabel(self.T("density_low"))
+        settings.setMaximumLabel(self.T("density_high"))
+        function.setLegendSettings(QgsColorRampLegendNodeSettings(settings))
 
     def build(self, feedback=None) -> list[QgsPrintLayout]:
         pages = self.pages()
@@ -1048,6 +1076,19 @@ class Report:
             self.project.removeMapLayers([i for i in ids if i not in keep])
             self._layer_group = None
             self._map_layers = {}
+
+
+def at_threshold(layer, threshold: int):
+    """``layer`` itself, or for a vector layer with a ``routes`` count a copy showing only
+    features with at least ``threshold`` routes: the report's threshold holds on its maps
+    even when a layer was made with a lower one."""
+    if not isinstance(layer, QgsVectorLayer) or layer.fields().lookupField("routes") < 0 or threshold <= 0:
+        return layer
+    copy = layer.clone()
+    base = layer.subsetString()
+    rule = f'"routes" >= {int(threshold)}'
+    copy.setSubsetString(f"({base}) AND {rule}" if base else rule)
+    return copy
 
 
 # ------------------------------------------------------------------ hooks ---

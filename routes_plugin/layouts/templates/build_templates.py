@@ -177,7 +177,7 @@ def cover():
 def contents():
     layout = new_layout("Report – contents")
     title(layout, "[Contents]")
-    table(layout, "contents_table", 40, 30, 217, 165, ("[Chapter]", "[Page]"))
+    table(layout, "contents_table", 70, 30, 157, 165, ("[Chapter]", "[Page]"))
     footer(layout)
     return layout
 
