@@ -18,6 +18,7 @@ import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 from ..core import texts  # noqa: E402
 
@@ -37,6 +38,18 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+
+
+def tick_step(top: float, threshold: int = 0) -> int:
+    """A round axis step (1, 2, 5 × 10^k) giving about four ticks, never finer than the
+    threshold: no tick label reads like a count the small-count rule withholds."""
+    step = 1
+    for k in range(0, 9):
+        for m in (1, 2, 5):
+            step = m * 10 ** k
+            if top / step <= 5 and step >= threshold:
+                return step
+    return step
 
 
 class ChartError(ValueError):
@@ -79,7 +92,7 @@ def bar_chart(items, path, title: str, language: str = "en", threshold: int = 0,
             for bar, v in zip(bars, values):
                 ax.text(bar.get_width() + top * 0.015, bar.get_y() + bar.get_height() / 2, f"{v:d}",
                         va="center", ha="left", fontsize=7, color=TEXT_COLOUR)
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.xaxis.set_major_locator(MultipleLocator(tick_step(top, threshold)))
             ax.set_xlabel(texts.text("chart_axis_routes", language))
             ax.set_ylim(-0.6, base - 0.4)
         fig.tight_layout(pad=0.4)

@@ -181,6 +181,8 @@ def test_chart_refuses_a_small_count(tmp_path):
         bar_chart([("Busia", 31, False), ("Rongo", 3, False)], tmp_path / "c.svg", "Transit points", "en", 5)
     svg = bar_chart([("Busia", 31, False)], tmp_path / "ok.svg", "Maeneo ya kupitia", "sw", 5).read_text()
     assert "Maeneo ya kupitia" in svg and "njia zilizoripotiwa" in svg and "font:" not in svg
+    ticks = re.findall(r"font-size: 7.5px[^>]*text-anchor: middle\"[^>]*>\s*(\d+)\s*<", svg)
+    assert ticks and all(int(t) == 0 or int(t) >= 5 for t in ticks), ticks  # axis steps of at least the threshold
 
 
 def test_bad_input_is_a_clear_error(demo, tmp_path):
