@@ -7,8 +7,6 @@ from pathlib import Path
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingAlgorithm,
-    QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
@@ -23,40 +21,33 @@ from qgis.core import (
     QgsProject,
 )
 
-from ..qgis_io import check, require, source_to_frame, suppress_parameter
+from qgis.core import Qgis
+
+from ...routes_plugin.core.errors import RoutesError
+from ...routes_plugin.edge.frames import layer_to_frame, source_to_frame
+from ..base import RoutesAlgorithm
+from ..parameters import country_parameter, suppress_parameter
+from ..regions import FIELD_HELP, REGIONS_HELP, region_layer
 from .chapter_maps import _writable
-from .regional_summary import DEFAULT_FIELD, FIELD_HELP, REGIONS_HELP, default_regions_layer
 
 LANGUAGES = (("en",), ("sw",), ("en", "sw"))
 LANGUAGE_LABELS = ("English", "Kiswahili", "English and Kiswahili")
 ROUTE_LAYERS = ("route_points", "route_legs", "route_lines")
 
 
-class Report(QgsProcessingAlgorithm):
+class Report(RoutesAlgorithm):
     ROUTES, FLOWS, CROSSINGS, DENSITY = "ROUTES", "FLOWS", "CROSSINGS", "DENSITY"
     REGIONS, REGION_FIELD, EXPORT, PREVIOUS = "REGIONS", "REGION_FIELD", "EXPORT", "PREVIOUS"
     LANGUAGE, SOURCE, NETWORK, DPI, OUTPUT = "LANGUAGE", "SOURCE", "NETWORK", "DPI", "OUTPUT"
 
-    def name(self):
-        return "report"
+    NAME = "report"
+    DISPLAY_NAME = "Report (PDF, English and Kiswahili)"
+    GROUP = "Chapters"
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "matplotlib", "babel")
+    EXTRA_FLAGS = Qgis.ProcessingAlgorithmFlag.NoThreading  # layouts and project layers: the main thread
+    STEPS = 4
 
-    def displayName(self):  # noqa: N802
-        return "Report (PDF, English and Kiswahili)"
-
-    def group(self):
-        return "Chapters"
-
-    def groupId(self):  # noqa: N802
-        return "chapters"
-
-    def flags(self):
-        # layouts and project layers are created: run in the main thread
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
-
-    def createInstance(self):  # noqa: N802
-        return type(self)()
-
-    def shortHelpString(self):  # noqa: N802
+    def help_text(self) -> str:
         return (
             "The report a network publishes, one PDF per language (report_en.pdf, report_sw.pdf): cover (title, "
             "network, period covered from the data's years, date made) and contents with page numbers; national "
@@ -97,10 +88,10 @@ class Report(QgsProcessingAlgorithm):
                                                 [QgsProcessing.TypeVectorPolygon], optional=True)
         p.setHelp(REGIONS_HELP)
         self.addParameter(p)
-        p = QgsProcessingParameterField(self.REGION_FIELD, "Region name field", DEFAULT_FIELD, self.REGIONS,
-                                        optional=True)
+        p = QgsProcessingParameterField(self.REGION_FIELD, "Region name field", None, self.REGIONS, optional=True)
         p.setHelp(FIELD_HELP)
         self.addParameter(p)
+        self.addParameter(country_parameter("the chapter regions, their names in each language and the home country"))
         self.addParameter(suppress_parameter(
             "no printed count (routes, cases, chart bars, table cells) is below this number; smaller list items "
             "are left out or merged into 'other (fewer than N each)', smaller table cells print as <N."))
@@ -141,13 +132,13 @@ class Report(QgsProcessingAlgorithm):
         import pyogrio
 
         if not path or not Path(path).is_file():
-            raise QgsProcessingException(f"The route layers GeoPackage {path or '(none)'} does not exist.")
+            raise RoutesError(f"The route layers GeoPackage {path or '(none)'} does not exist.")
         try:
             have = {name for name, _g in pyogrio.list_layers(path)}
         except Exception as err:  # noqa: BLE001 - pyogrio raises its own DataSourceError
-            raise QgsProcessingException(f"{path} is not a GeoPackage the report can read: {err}") from err
+            raise RoutesError(f"{path} is not a GeoPackage the report can read: {err}") from err
         if "route_points" not in have:
-            raise QgsProcessingException(
+            raise RoutesError(
                 f"{path} has no route_points layer (it has {', '.join(sorted(have)) or 'no layers'}): use the "
                 "GeoPackage written by 'Load tracker export'.")
         return {name: pyogrio.read_dataframe(path, layer=name) if name in have else None for name in ROUTE_LAYERS}
@@ -161,15 +152,15 @@ class Report(QgsProcessingAlgorithm):
         try:
             raw = read_export(path)
         except (ReadError, OSError) as err:
-            raise QgsProcessingException(f"Cannot read the tracker export {path}: {err}") from err
+            raise RoutesError(f"Cannot read the tracker export {path}: {err}") from err
         if "reporting_org" not in raw.frame.columns:
             feedback.pushInfo("The tracker export has no reporting organisation column: organisations not counted.")
             return None
         orgs = {fold(v) for v in raw.frame["reporting_org"].dropna().astype(str) if v.strip()}
         return len(orgs) or None
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        require("pandas", "geopandas", "shapely", "matplotlib", "babel")
+    def compute(self, parameters, context, steps):
+        feedback = steps.next("Reading the route layers")
         from ...routes_plugin.layouts import chapters
         from ...routes_plugin.layouts.report import Report as ReportDriver
         from ...routes_plugin.layouts.report import ReportError, ReportInputs
@@ -181,12 +172,10 @@ class Report(QgsProcessingAlgorithm):
         _writable(folder)
         layers = self._read_routes(self.parameterAsFile(parameters, self.ROUTES, context))
         points, legs, lines = layers["route_points"], layers["route_legs"], layers["route_lines"]
-        check(feedback, 5)
-
-        name_field = self.parameterAsString(parameters, self.REGION_FIELD, context) or DEFAULT_FIELD
-        region_layer = self.parameterAsVectorLayer(parameters, self.REGIONS, context)
-        summary, figures, points, region_layer = summarise(points, legs, lines, region_layer, name_field, threshold)
-        check(feedback, 15)
+        feedback = steps.next("Summarising")
+        regions_layer, name_field, assign, country = region_layer(self, parameters, context)
+        summary, figures, points, regions_layer = summarise(points, legs, lines, regions_layer, name_field, threshold,
+                                                            assign, country)
 
         chapter_data = {"density": self.parameterAsRasterLayer(parameters, self.DENSITY, context),
                         "flows": self.parameterAsVectorLayer(parameters, self.FLOWS, context),
@@ -201,13 +190,13 @@ class Report(QgsProcessingAlgorithm):
         if previous is not None:
             previous_frame = source_to_frame(previous, feedback)
             if "route_id" not in previous_frame.columns:
-                raise QgsProcessingException(f"The previous round layer '{previous.name()}' has no route_id field: "
+                raise RoutesError(f"The previous round layer '{previous.name()}' has no route_id field: "
                                              "use route_lines or route_points of 'Load tracker export'.")
             if "year" in previous_frame.columns and previous_frame["year"].notna().any():
                 previous_year = str(int(previous_frame["year"].max()))
         inputs = ReportInputs(
-            points=points, legs=legs, lines=lines, summary=summary, figures=figures, regions=region_layer,
-            name_field=name_field, chapter_data=chapter_data, crossings=chapter_data.get("crossings"),
+            points=points, legs=legs, lines=lines, summary=summary, figures=figures, regions=regions_layer,
+            name_field=name_field, chapter_data=chapter_data, home=country.home_country or "KEN", crossings=chapter_data.get("crossings"),
             source=self.parameterAsString(parameters, self.SOURCE, context),
             network=self.parameterAsString(parameters, self.NETWORK, context),
             organisations=self._organisations(self.parameterAsFile(parameters, self.EXPORT, context), feedback),
@@ -216,6 +205,7 @@ class Report(QgsProcessingAlgorithm):
         results = {self.OUTPUT: str(folder), "REPORT_EN": None, "REPORT_SW": None}
         date = datetime.date.today().isoformat()
         pages = 0
+        feedback = steps.next("Making the pages")
         for i, lang in enumerate(languages):
             path = folder / f"report_{lang}.pdf"
             try:
@@ -223,10 +213,9 @@ class Report(QgsProcessingAlgorithm):
                     driver = ReportDriver(project, inputs, lang, Path(work), date=date)
                     written, pages = driver.export(path, dpi, feedback)
             except (ReportError, chapters.ChapterError) as err:
-                raise QgsProcessingException(f"Report ({lang}): {err}") from err
+                raise RoutesError(f"Report ({lang}): {err}") from err
             results[f"REPORT_{lang.upper()}"] = written
             feedback.pushInfo(f"{path.name}: {pages} pages.")
-            check(feedback, 15 + 85 * (i + 1) / len(languages))
         withheld = figures.ledger.items
         feedback.pushInfo(f"Small-count rule: {withheld} list entries or table cells with fewer than {threshold} "
                           "routes were not printed with their count.")
@@ -235,28 +224,33 @@ class Report(QgsProcessingAlgorithm):
         return results
 
 
-def summarise(points, legs, lines, region_layer, name_field: str, threshold: int):
+def summarise(points, legs, lines, region_layer, name_field: str, threshold: int, assign: str = "region",
+              country=None):
     """(summary, figures, points, region layer) of the route layers: the regional
-    summary as 'Regional summary' makes it (same regions, same threshold) and every
-    figure of the report. ``region_layer`` None: Kenya's former provinces."""
+    summary as 'Regional summary' makes it (same regions, same rule) and every
+    figure of the report. ``region_layer`` None: the country pack's regions."""
+    from ...routes_plugin.core.countries import default_pack
     from ...routes_plugin.core.summary import SummaryError, assign_regions, regional_summary
+    from ...routes_plugin.edge.countries import chapter_layer
     from ...routes_plugin.layouts.report_figures import compute
 
-    by_polygons = region_layer is not None
-    region_layer = region_layer or default_regions_layer()
-    if region_layer.fields().lookupField(name_field) < 0:
-        raise QgsProcessingException(
-            f"The region layer '{region_layer.name()}' has no field '{name_field}'. Its fields are: "
-            + ", ".join(f.name() for f in region_layer.fields()) + ".")
-    regions = source_to_frame(region_layer, None, [name_field])
+    country = country or default_pack()
+    if region_layer is None:
+        region_layer, name_field, assign = chapter_layer(country), country.name_field, country.assign
+    code_field = country.chapters.get("code_field") if assign == "country" else None
+    regions = layer_to_frame(region_layer, None, [name_field, *([code_field] if code_field else [])])
+    regions = regions.dissolve(name_field, as_index=False) if regions[name_field].duplicated().any() else regions
+    home = country.home_country or "KEN"
     try:
-        if by_polygons:
+        if assign == "polygons":
             summary = regional_summary(points.to_crs(regions.crs), regions, name_field, threshold=threshold)
             # the figures place stops by the same polygons as the summary
             points = points.assign(region=assign_regions(points.to_crs(regions.crs), regions, name_field))
         else:
+            codes = dict(zip(regions[code_field].astype(str), regions[name_field].astype(str))) if code_field else None
+            points, home = country.summary_points(points, codes)
             summary = regional_summary(points, None, names=regions[name_field].astype(str).tolist(),
-                                       threshold=threshold)
+                                       threshold=threshold, home_country=home)
     except (SummaryError, ValueError) as err:
-        raise QgsProcessingException(str(err)) from err
-    return summary, compute(points, legs, lines, summary, threshold), points, region_layer
+        raise RoutesError(str(err)) from err
+    return summary, compute(points, legs, lines, summary, threshold, home=home), points, region_layer

@@ -28,7 +28,6 @@ from qgis.core import (
     QgsFillSymbol,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
-    QgsLayoutItemMap,
     QgsLayoutItemPicture,
     QgsLayoutItemScaleBar,
     QgsLayoutPoint,
@@ -37,7 +36,6 @@ from qgis.core import (
     QgsMarkerSymbol,
     QgsPalLayerSettings,
     QgsPrintLayout,
-    QgsProperty,
     QgsReadWriteContext,
     QgsRectangle,
     QgsSingleSymbolRenderer,
@@ -312,7 +310,7 @@ def _fill(layer, fill, outline, width):
 
 def _size_points(layer: QgsVectorLayer, field_name: str, unit: str, colour: str) -> None:
     """Circles sized by ``field_name`` (Flannery), one collapsed size legend."""
-    from ...processing.algorithms.flow_aggregation import flow_style
+    from ..edge.styles import flow_style
 
     symbol = QgsMarkerSymbol.createSimple({"name": "circle", "color": colour, "outline_color": "#ffffff",
                                            "outline_width": "0.3"})
@@ -325,8 +323,7 @@ def _size_points(layer: QgsVectorLayer, field_name: str, unit: str, colour: str)
 
 
 def _flow_lines(layer: QgsVectorLayer, unit: str, dashed: bool = False) -> None:
-    from ...processing.algorithms.flow_aggregation import flow_style
-    from ...processing.qgis_io import apply_style
+    from ..edge.styles import apply_style, flow_style
 
     apply_style(layer, "flows", flow_style(size_field="routes", unit=unit))
     if dashed:
@@ -364,7 +361,7 @@ class ReportInputs:
     organisations: int | None = None
     previous: pd.DataFrame | None = None     #: route points or lines of the previous round
     previous_year: str | None = None
-    world_map: str = str(chapters.WORLD_MAP)
+    world_map: str = ""                      #: QGIS's world_map.gpkg (found through QGIS when empty)
 
 
 # ------------------------------------------------------------------ pages ---
@@ -385,6 +382,9 @@ class Report:
                  chapter_template=None, date: str | None = None):
         self.project, self.inp, self.lang = project, inputs, language
         self.fig = inputs.figures
+        if not inputs.world_map:
+            from ..edge.resources import world_map_path
+            inputs.world_map = str(world_map_path())
         self.t = self.fig.threshold
         self.work = Path(workdir)
         self.work.mkdir(parents=True, exist_ok=True)
