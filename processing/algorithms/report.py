@@ -229,7 +229,7 @@ def summarise(points, legs, lines, region_layer, name_field: str, threshold: int
     """(summary, figures, points, region layer) of the route layers: the regional
     summary as 'Regional summary' makes it (same regions, same rule) and every
     figure of the report. ``region_layer`` None: the country pack's regions."""
-    from ...routes_plugin.core.countries import default_pack
+    from ...routes_plugin.core.countries import pack as default_pack
     from ...routes_plugin.core.summary import SummaryError, assign_regions, regional_summary
     from ...routes_plugin.edge.countries import chapter_layer
     from ...routes_plugin.layouts.report_figures import compute
