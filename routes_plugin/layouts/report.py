@@ -669,6 +669,13 @@ class Report:
         extent.grow(margin * max(extent.width(), extent.height()))
         return extent
 
+    def _home_crs(self) -> QgsCoordinateReferenceSystem:
+        """WGS 84 / UTM zone of the home regions' centre, from their features (a filtered
+        layer's own extent may not be computed yet)."""
+        c = self._home_extent(0).center()
+        zone = min(60, max(1, int((c.x() + 180) // 6) + 1))
+        return QgsCoordinateReferenceSystem(f"EPSG:{32600 + zone if c.y() >= 0 else 32700 + zone}")
+
     def _world_extent(self, frame_cols=("x1", "y1")) -> QgsRectangle:
         extent = self._home_extent(0.1)
         d = self._map_layers.get("destinations")
@@ -714,7 +721,7 @@ class Report:
         corridors = self._map_layers.setdefault("corridors", self._corridor_layer())
         crossings = self._map_layers.setdefault("land", self._land_crossings_layer())
         self._map(layout, [crossings, corridors, *self._base_layers()], self._home_extent(0.25),
-                  chapters.utm_crs(self.inp.regions), [corridors, crossings])
+                  self._home_crs(), [corridors, crossings])
         n = self.fig.national
         withheld = self.T("kf_withheld", n=self.t)
         cases = n["cases"]
@@ -816,7 +823,7 @@ class Report:
         land = self._map_layers.setdefault("land", self._land_crossings_layer())
         corridors = self._map_layers.setdefault("corridors", self._corridor_layer())
         self._map(layout, [land, corridors, *self._base_layers()], self._home_extent(0.2),
-                  chapters.utm_crs(self.inp.regions), [land, corridors])
+                  self._home_crs(), [land, corridors])
         table = self._crossing_table(land)
         _set_text(layout, "side_title", self.T("layer_land_crossings"))
         _fill_table(layout, "side_table", [self.T("col_border"), self.T("col_routes")],
