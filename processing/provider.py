@@ -18,9 +18,10 @@ def algorithm_classes():
     from .algorithms.hotspot_significance import HotspotSignificance
     from .algorithms.load_tracker_export import LoadTrackerExport
     from .algorithms.regional_summary import RegionalSummary
+    from .algorithms.report import Report
 
     return [LoadTrackerExport, HotspotDensity, HotspotSignificance, FlowAggregation, BorderCrossings,
-            RegionalSummary, ChapterMaps, ExportTable]
+            RegionalSummary, ChapterMaps, ExportTable, Report]
 
 
 class ShippedModel(QgsProcessingModelAlgorithm):
