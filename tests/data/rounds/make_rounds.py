@@ -51,7 +51,7 @@ DESTINATIONS = {
 ORIGINS = {
     ("Nairobi", "Kenya"): (40, 90), ("Mombasa", "Kenya"): (30, 60), ("Kisumu", "Kenya"): (20, 30),
     ("Nakuru", "Kenya"): (20, 30), ("Eldoret", "Kenya"): (15, 25), ("Kitale", "Kenya"): (2, 3),
-    ("Hargeisa", "Somaliland"): (0, 8), ("Helsinki", "Finland"): (0, 6),
+    ("Hargeisa", "Somaliland"): (0, 8), ("Helsinki", "Finland"): (0, 6), ("Somaliland", ""): (0, 3),
 }
 TRANSIT = ["Busia", "Malaba", "Namanga", "Moyale", ""]
 EXPLOITATION = ["Domestic servitude", "Sexual exploitation", "Forced labour"]
