@@ -15,6 +15,7 @@ def algorithm_classes():
     """Every algorithm of the provider."""
     from .algorithms.border_crossings import BorderCrossings
     from .algorithms.chapter_maps import ChapterMaps
+    from .algorithms.compare_rounds import CompareRounds
     from .algorithms.export_table import ExportTable
     from .algorithms.flow_aggregation import FlowAggregation
     from .algorithms.hotspot_density import HotspotDensity
@@ -23,7 +24,7 @@ def algorithm_classes():
     from .algorithms.regional_summary import RegionalSummary
 
     return [LoadTrackerExport, HotspotDensity, HotspotSignificance, FlowAggregation, BorderCrossings,
-            RegionalSummary, ChapterMaps, ExportTable]
+            RegionalSummary, ChapterMaps, ExportTable, CompareRounds]
 
 
 class RoutesProvider(QgsProcessingProvider):

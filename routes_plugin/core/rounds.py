@@ -216,12 +216,20 @@ def _counts(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _test(x1, x2, n1, n2):
-    """Two-sided exact conditional test of two Poisson counts (p-values)."""
+    """Two-sided exact conditional test of two Poisson counts: p-values of
+    ``x2`` routes of ``x1 + x2`` under Binomial(x1 + x2, n2 / (n1 + n2))
+    (scipy's ``binomtest``; the p-value sums the outcomes no more likely
+    than the one seen). Computed once per distinct (x1, x2)."""
     x1, x2 = np.asarray(x1, float), np.asarray(x2, float)
-    m = x1 + x2
     p0 = n2 / (n1 + n2) if (n1 + n2) else 0.5
-    lo, hi = stats.binom.cdf(x2, m, p0), stats.binom.sf(x2 - 1, m, p0)
-    return np.minimum(1.0, 2 * np.minimum(lo, hi))
+    cache: dict = {}
+    out = np.full(len(x1), np.nan)
+    for i, (a, b) in enumerate(zip(x1, x2)):
+        if a > 0 and b > 0:
+            if (a, b) not in cache:
+                cache[(a, b)] = stats.binomtest(int(b), int(a + b), p0).pvalue
+            out[i] = cache[(a, b)]
+    return out
 
 
 def _bh(p: np.ndarray) -> np.ndarray:
@@ -240,7 +248,7 @@ def classify(x1, x2, n1, n2, threshold: int = DEFAULT_THRESHOLD, alpha: float = 
     s1 = 100 * x1 / n1 if n1 else np.full(len(x1), np.nan)
     s2 = 100 * x2 / n2 if n2 else np.full(len(x2), np.nan)
     both = (x1 > 0) & (x2 > 0)
-    p = np.where(both, _test(x1, x2, n1, n2), np.nan)
+    p = _test(x1, x2, n1, n2)
     q = _bh(p)
     step = max(int(threshold), 1)
     sig = both & (q < alpha)
