@@ -241,7 +241,7 @@ def test_summary_and_table_in_both_languages(layers):
     import string
     fields = lambda t: sorted(f for _, f, _, _ in string.Formatter().parse(t) if f)  # noqa: E731
     keys = [k for k in TEXTS if k.startswith("rounds_")]
-    assert len(keys) > 30
+    assert len(keys) >= 29
     for key in keys:
         e, s = TEXTS[key]
         assert e.strip() and s.strip(), key
