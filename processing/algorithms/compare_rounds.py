@@ -112,9 +112,8 @@ class CompareRounds(QgsProcessingAlgorithm):
             "the final place under the role destination.\n\n"
             "Output points: one per place (at the level) and role seen in either round, with name, country "
             "(ISO3), role, routes_before / routes_after (distinct routes), cases_low_before / _after, "
-            "share_before / share_after (percent of the round's routes), share_change (points), "
-            "count_change, expected_after (routes the second round would show at the first round's share), "
-            "p_value, q_value and change. Output corridors: origin → final place pairs at the level, with "
+            "share_before_pct / share_after_pct (percent of the round's routes), share_change_pct "
+            "(percentage points), p_value and p_adjusted (Benjamini–Hochberg) and change. Output corridors: origin → final place pairs at the level, with "
             "the same fields, drawn as arrows.\n\n"
             "The rule: new = no route in the first round; gone = none in the second. Up / down = the routes "
             "AND the share of the round's routes moved the same way, the count by at least the suppression "
@@ -125,7 +124,7 @@ class CompareRounds(QgsProcessingAlgorithm):
             "Suppression (the plugin's one rule): a place or corridor below the threshold in both rounds is "
             "never named; new or gone ones below it are not named either, only counted in the log (and in "
             "the report's sentence); in a kept row a round's count below the threshold is left blank with "
-            "its share and the change figures. Regions reported as countries (Somaliland) stay their own "
+            "its share, the share change and the p-values. Regions reported as countries (Somaliland) stay their own "
             "unit at country level."
         )
 
@@ -150,12 +149,11 @@ class CompareRounds(QgsProcessingAlgorithm):
         self.addParameter(p)
         self.addParameter(suppress_parameter(
             "a place or corridor below this number in both rounds is not named (new and gone ones included, "
-            "they are only counted); a round's count below it is left blank together with its share and the "
-            "change figures; up/down needs a change of at least this many routes.", self.SUPPRESS_BELOW))
+            "they are only counted); a round's count below it is left blank together with its share and the change figures; up/down needs a change of at least this many routes.", self.SUPPRESS_BELOW))
         p = QgsProcessingParameterNumber(self.ALPHA, "False discovery rate for up / down",
                                          QgsProcessingParameterNumber.Double, 0.05, minValue=0.001, maxValue=0.5)
         p.setHelp("Share changes are tested with an exact Poisson test; a change counts as up or down only if its "
-                  "Benjamini–Hochberg q-value is below this rate (0.05: about one in twenty changes called "
+                  "Benjamini–Hochberg adjusted p-value (p_adjusted) is below this rate (0.05: about one in twenty changes called "
                   "may be chance).")
         self.addParameter(p)
         p = QgsProcessingParameterFeatureSink(self.OUTPUT, "Change since the last round",

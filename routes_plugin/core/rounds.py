@@ -8,10 +8,9 @@ loader writes them and returns ``(places, corridors)``:
 - ``corridors``: one row per origin → final place pair at the level.
 
 Both carry ``routes_before``, ``routes_after``, ``cases_low_before``,
-``cases_low_after``, ``share_before`` / ``share_after`` (percent of the
-round's routes), ``share_change`` (percentage points), ``count_change``,
-``expected_after`` (routes the after round would show at the before share),
-``p_value`` / ``q_value`` and ``change`` (``new``, ``gone``, ``up``,
+``cases_low_after``, ``share_before_pct`` / ``share_after_pct`` (percent
+of the round's routes), ``share_change_pct`` (percentage points),
+``p_value`` / ``p_adjusted`` (Benjamini–Hochberg) and ``change`` (``new``, ``gone``, ``up``,
 ``down``, ``same``). ``docs/rounds.md`` documents the rule; in short:
 
 - ``new``: no route in the before round; ``gone``: no route in the after round.
@@ -255,10 +254,9 @@ def classify(x1, x2, n1, n2, threshold: int = DEFAULT_THRESHOLD, alpha: float = 
     up = sig & (x2 - x1 >= step) & (s2 > s1)
     down = sig & (x1 - x2 >= step) & (s2 < s1)
     change = np.select([x1 == 0, x2 == 0, up, down], [NEW, GONE, UP, DOWN], SAME)
-    return pd.DataFrame({"share_before": np.round(s1, 2), "share_after": np.round(s2, 2),
-                         "share_change": np.round(s2 - s1, 2), "count_change": x2 - x1,
-                         "expected_after": np.round(x1 * n2 / n1, 1) if n1 else np.nan,
-                         "p_value": p, "q_value": q, "change": change})
+    return pd.DataFrame({"share_before_pct": np.round(s1, 2), "share_after_pct": np.round(s2, 2),
+                         "share_change_pct": np.round(s2 - s1, 2), "p_value": p, "p_adjusted": q,
+                         "change": change})
 
 
 def _compare(tables: dict, keys: list[str], n1: int, n2: int, threshold: int, alpha: float) -> pd.DataFrame:
@@ -284,9 +282,7 @@ def _publish(frame: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, pd.Data
         gone = kept[f"routes_{r}"].isna()
         kept[f"routes_{r}"] = kept[f"routes_{r}"].astype("Int64")
         kept[f"cases_low_{r}"] = pd.to_numeric(kept[f"cases_low_{r}"]).round().astype("Int64")
-        kept.loc[gone, f"share_{r}"] = np.nan
-        derived = ["share_change", "count_change", "p_value", "q_value"] + (["expected_after"] if r == "before" else [])
-        kept.loc[gone, derived] = np.nan
+        kept.loc[gone, [f"share_{r}_pct", "share_change_pct", "p_value", "p_adjusted"]] = np.nan
     kept.attrs.clear()
     return kept.drop(columns="_key"), withheld.drop(columns="_key")
 
@@ -375,8 +371,8 @@ def compare_rounds(before: pd.DataFrame, after: pd.DataFrame, level: str = "coun
     places["role"] = places["role"].astype(str)
     pub, held = _publish(places, threshold)
     cols = ["unit_id", "name", "country", "unit_level", "role", "routes_before", "routes_after",
-            "cases_low_before", "cases_low_after", "share_before", "share_after", "share_change", "count_change",
-            "expected_after", "p_value", "q_value", "change", "reported_as"]
+            "cases_low_before", "cases_low_after", "share_before_pct", "share_after_pct", "share_change_pct",
+            "p_value", "p_adjusted", "change", "reported_as"]
     xy = pos.reindex(pub["unit_id"])
     places_out = gpd.GeoDataFrame(pub[cols].reset_index(drop=True),
                                   geometry=shapely.points(xy["x"].to_numpy(float), xy["y"].to_numpy(float)), crs=CRS)
@@ -395,8 +391,8 @@ def compare_rounds(before: pd.DataFrame, after: pd.DataFrame, level: str = "coun
                             ascending=[True, False, False, True, True], kind="stable")
     cpub, cheld = _publish(corr, threshold)
     ccols = ["origin_id", "destination_id", "origin", "destination", "origin_country", "destination_country",
-             "routes_before", "routes_after", "cases_low_before", "cases_low_after", "share_before", "share_after",
-             "share_change", "count_change", "expected_after", "p_value", "q_value", "change"]
+             "routes_before", "routes_after", "cases_low_before", "cases_low_after", "share_before_pct",
+             "share_after_pct", "share_change_pct", "p_value", "p_adjusted", "change"]
     a, b = pos.reindex(cpub["origin_id"]), pos.reindex(cpub["destination_id"])
     lines = flow_lines(a["x"].to_numpy(float), a["y"].to_numpy(float), b["x"].to_numpy(float),
                        b["y"].to_numpy(float), geometry) if len(cpub) else []

@@ -117,8 +117,8 @@ def test_suppression_small_new_and_gone_counted_not_named(layers, spec):
         # a blanked round count takes its share and the change figures with it
         for side in ("before", "after"):
             blank = frame[f"routes_{side}"].isna()
-            assert frame.loc[blank, f"share_{side}"].isna().all()
-            assert frame.loc[blank, ["share_change", "count_change", "p_value"]].isna().all().all()
+            assert frame.loc[blank, f"share_{side}_pct"].isna().all()
+            assert frame.loc[blank, ["share_change_pct", "p_value", "p_adjusted"]].isna().all().all()
     # never named: below the threshold in both rounds
     big = np.maximum(places["routes_before"].fillna(0), places["routes_after"].fillna(0))
     assert (big >= t).all()
@@ -142,8 +142,8 @@ def test_up_down_rule(layers):
     x1, x2 = dest.loc["SAU", "routes_before"], dest.loc["SAU", "routes_after"]
     p = stats.binomtest(int(x2), int(x1 + x2), n2 / (n1 + n2)).pvalue
     assert dest.loc["SAU", "p_value"] == pytest.approx(p, rel=1e-6)
-    assert dest.loc["SAU", "share_before"] == pytest.approx(100 * x1 / n1, abs=0.01)
-    assert dest.loc["SAU", "expected_after"] == pytest.approx(x1 * n2 / n1, abs=0.1)
+    assert dest.loc["SAU", "share_before_pct"] == pytest.approx(100 * x1 / n1, abs=0.01)
+    assert dest.loc["SAU", "p_adjusted"] >= dest.loc["SAU", "p_value"]
 
 
 def test_count_and_share_must_agree():
@@ -152,7 +152,7 @@ def test_count_and_share_must_agree():
     assert list(out["change"]) == ["same", "up", "down", "same", "same"]
     # a smaller second round: 40 of 400 -> 30 of 100 is fewer routes but a larger share: same
     out = R.classify([40], [30], 400, 100, threshold=5)
-    assert out["change"].iat[0] == "same" and out["share_change"].iat[0] > 0
+    assert out["change"].iat[0] == "same" and out["share_change_pct"].iat[0] > 0
     # a big share jump but a count change below the threshold is not called
     assert R.classify([1], [5], 1000, 1000, threshold=5)["change"].iat[0] == "same"
 
