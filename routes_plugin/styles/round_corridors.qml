@@ -1,612 +1,612 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis maxScale="0" simplifyDrawingTol="1" simplifyAlgorithm="0" symbologyReferenceScale="-1" readOnly="0" styleCategories="AllStyleCategories" minScale="100000000" labelsEnabled="0" simplifyLocal="1" hasScaleBasedVisibilityFlag="0" autoRefreshMode="Disabled" simplifyMaxScale="1" autoRefreshTime="0" version="3.40.6-Bratislava" simplifyDrawingHints="1">
+<qgis readOnly="0" autoRefreshTime="0" styleCategories="AllStyleCategories" symbologyReferenceScale="-1" simplifyDrawingTol="1" simplifyMaxScale="1" version="3.40.6-Bratislava" simplifyAlgorithm="0" autoRefreshMode="Disabled" labelsEnabled="0" simplifyLocal="1" hasScaleBasedVisibilityFlag="0" maxScale="0" minScale="100000000" simplifyDrawingHints="1">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
     <Searchable>1</Searchable>
     <Private>0</Private>
   </flags>
-  <temporal limitMode="0" endExpression="" startField="" durationField="" mode="0" endField="" startExpression="" enabled="0" durationUnit="min" accumulate="0" fixedDuration="0">
+  <temporal accumulate="0" enabled="0" endField="" endExpression="" startField="" startExpression="" limitMode="0" mode="0" durationUnit="min" durationField="" fixedDuration="0">
     <fixedRange>
       <start></start>
       <end></end>
     </fixedRange>
   </temporal>
-  <elevation zoffset="0" showMarkerSymbolInSurfacePlots="0" type="IndividualFeatures" zscale="1" binding="Centroid" extrusion="0" symbology="Line" clamping="Terrain" respectLayerSymbol="1" extrusionEnabled="0">
+  <elevation symbology="Line" extrusionEnabled="0" zscale="1" binding="Centroid" showMarkerSymbolInSurfacePlots="0" zoffset="0" type="IndividualFeatures" extrusion="0" clamping="Terrain" respectLayerSymbol="1">
     <data-defined-properties>
       <Option type="Map">
-        <Option value="" type="QString" name="name"/>
+        <Option name="name" type="QString" value=""/>
         <Option name="properties"/>
-        <Option value="collection" type="QString" name="type"/>
+        <Option name="type" type="QString" value="collection"/>
       </Option>
     </data-defined-properties>
     <profileLineSymbol>
-      <symbol type="line" name="" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="" clip_to_extent="1" type="line" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{dc83e114-6fb3-420c-8a06-1fffe1200b47}" enabled="1" class="SimpleLine" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="SimpleLine" id="{68bca49e-96e8-4336-a5d7-1a181a9b95c6}">
           <Option type="Map">
-            <Option value="0" type="QString" name="align_dash_pattern"/>
-            <Option value="square" type="QString" name="capstyle"/>
-            <Option value="5;2" type="QString" name="customdash"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="customdash_map_unit_scale"/>
-            <Option value="MM" type="QString" name="customdash_unit"/>
-            <Option value="0" type="QString" name="dash_pattern_offset"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="dash_pattern_offset_map_unit_scale"/>
-            <Option value="MM" type="QString" name="dash_pattern_offset_unit"/>
-            <Option value="0" type="QString" name="draw_inside_polygon"/>
-            <Option value="bevel" type="QString" name="joinstyle"/>
-            <Option value="152,125,183,255,rgb:0.59607843137254901,0.49019607843137253,0.71764705882352942,1" type="QString" name="line_color"/>
-            <Option value="solid" type="QString" name="line_style"/>
-            <Option value="0.6" type="QString" name="line_width"/>
-            <Option value="MM" type="QString" name="line_width_unit"/>
-            <Option value="0" type="QString" name="offset"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="0" type="QString" name="ring_filter"/>
-            <Option value="0" type="QString" name="trim_distance_end"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="trim_distance_end_map_unit_scale"/>
-            <Option value="MM" type="QString" name="trim_distance_end_unit"/>
-            <Option value="0" type="QString" name="trim_distance_start"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="trim_distance_start_map_unit_scale"/>
-            <Option value="MM" type="QString" name="trim_distance_start_unit"/>
-            <Option value="0" type="QString" name="tweak_dash_pattern_on_corners"/>
-            <Option value="0" type="QString" name="use_custom_dash"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="width_map_unit_scale"/>
+            <Option name="align_dash_pattern" type="QString" value="0"/>
+            <Option name="capstyle" type="QString" value="square"/>
+            <Option name="customdash" type="QString" value="5;2"/>
+            <Option name="customdash_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="customdash_unit" type="QString" value="MM"/>
+            <Option name="dash_pattern_offset" type="QString" value="0"/>
+            <Option name="dash_pattern_offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="dash_pattern_offset_unit" type="QString" value="MM"/>
+            <Option name="draw_inside_polygon" type="QString" value="0"/>
+            <Option name="joinstyle" type="QString" value="bevel"/>
+            <Option name="line_color" type="QString" value="164,113,88,255,rgb:0.64313725490196083,0.44313725490196076,0.34509803921568627,1"/>
+            <Option name="line_style" type="QString" value="solid"/>
+            <Option name="line_width" type="QString" value="0.6"/>
+            <Option name="line_width_unit" type="QString" value="MM"/>
+            <Option name="offset" type="QString" value="0"/>
+            <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="ring_filter" type="QString" value="0"/>
+            <Option name="trim_distance_end" type="QString" value="0"/>
+            <Option name="trim_distance_end_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="trim_distance_end_unit" type="QString" value="MM"/>
+            <Option name="trim_distance_start" type="QString" value="0"/>
+            <Option name="trim_distance_start_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="trim_distance_start_unit" type="QString" value="MM"/>
+            <Option name="tweak_dash_pattern_on_corners" type="QString" value="0"/>
+            <Option name="use_custom_dash" type="QString" value="0"/>
+            <Option name="width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
+              <Option name="name" type="QString" value=""/>
               <Option name="properties"/>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
         </layer>
       </symbol>
     </profileLineSymbol>
     <profileFillSymbol>
-      <symbol type="fill" name="" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="" clip_to_extent="1" type="fill" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{6a61da91-0f29-4d65-9549-1be336b73645}" enabled="1" class="SimpleFill" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="SimpleFill" id="{d968e8f6-4578-40c1-a875-0f8e0b5c8062}">
           <Option type="Map">
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="border_width_map_unit_scale"/>
-            <Option value="152,125,183,255,rgb:0.59607843137254901,0.49019607843137253,0.71764705882352942,1" type="QString" name="color"/>
-            <Option value="bevel" type="QString" name="joinstyle"/>
-            <Option value="0,0" type="QString" name="offset"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="109,89,131,255,rgb:0.42575722896162355,0.35013351644159607,0.51259632257572285,1" type="QString" name="outline_color"/>
-            <Option value="solid" type="QString" name="outline_style"/>
-            <Option value="0.2" type="QString" name="outline_width"/>
-            <Option value="MM" type="QString" name="outline_width_unit"/>
-            <Option value="solid" type="QString" name="style"/>
+            <Option name="border_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="color" type="QString" value="164,113,88,255,rgb:0.64313725490196083,0.44313725490196076,0.34509803921568627,1"/>
+            <Option name="joinstyle" type="QString" value="bevel"/>
+            <Option name="offset" type="QString" value="0,0"/>
+            <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="outline_color" type="QString" value="117,81,63,255,rgb:0.45937285420004575,0.31653315022507056,0.24649423971923401,1"/>
+            <Option name="outline_style" type="QString" value="solid"/>
+            <Option name="outline_width" type="QString" value="0.2"/>
+            <Option name="outline_width_unit" type="QString" value="MM"/>
+            <Option name="style" type="QString" value="solid"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
+              <Option name="name" type="QString" value=""/>
               <Option name="properties"/>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
         </layer>
       </symbol>
     </profileFillSymbol>
     <profileMarkerSymbol>
-      <symbol type="marker" name="" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="" clip_to_extent="1" type="marker" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{9748e875-9a42-42c5-b7b6-47684c0b3e68}" enabled="1" class="SimpleMarker" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="SimpleMarker" id="{85985b05-aa9d-4949-8724-9149dfc47a58}">
           <Option type="Map">
-            <Option value="0" type="QString" name="angle"/>
-            <Option value="square" type="QString" name="cap_style"/>
-            <Option value="152,125,183,255,rgb:0.59607843137254901,0.49019607843137253,0.71764705882352942,1" type="QString" name="color"/>
-            <Option value="1" type="QString" name="horizontal_anchor_point"/>
-            <Option value="bevel" type="QString" name="joinstyle"/>
-            <Option value="diamond" type="QString" name="name"/>
-            <Option value="0,0" type="QString" name="offset"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="109,89,131,255,rgb:0.42575722896162355,0.35013351644159607,0.51259632257572285,1" type="QString" name="outline_color"/>
-            <Option value="solid" type="QString" name="outline_style"/>
-            <Option value="0.2" type="QString" name="outline_width"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="outline_width_map_unit_scale"/>
-            <Option value="MM" type="QString" name="outline_width_unit"/>
-            <Option value="diameter" type="QString" name="scale_method"/>
-            <Option value="3" type="QString" name="size"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="size_map_unit_scale"/>
-            <Option value="MM" type="QString" name="size_unit"/>
-            <Option value="1" type="QString" name="vertical_anchor_point"/>
+            <Option name="angle" type="QString" value="0"/>
+            <Option name="cap_style" type="QString" value="square"/>
+            <Option name="color" type="QString" value="164,113,88,255,rgb:0.64313725490196083,0.44313725490196076,0.34509803921568627,1"/>
+            <Option name="horizontal_anchor_point" type="QString" value="1"/>
+            <Option name="joinstyle" type="QString" value="bevel"/>
+            <Option name="name" type="QString" value="diamond"/>
+            <Option name="offset" type="QString" value="0,0"/>
+            <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="outline_color" type="QString" value="117,81,63,255,rgb:0.45937285420004575,0.31653315022507056,0.24649423971923401,1"/>
+            <Option name="outline_style" type="QString" value="solid"/>
+            <Option name="outline_width" type="QString" value="0.2"/>
+            <Option name="outline_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="outline_width_unit" type="QString" value="MM"/>
+            <Option name="scale_method" type="QString" value="diameter"/>
+            <Option name="size" type="QString" value="3"/>
+            <Option name="size_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="size_unit" type="QString" value="MM"/>
+            <Option name="vertical_anchor_point" type="QString" value="1"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
+              <Option name="name" type="QString" value=""/>
               <Option name="properties"/>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
         </layer>
       </symbol>
     </profileMarkerSymbol>
   </elevation>
-  <renderer-v2 type="categorizedSymbol" attr="change" referencescale="-1" forceraster="0" enableorderby="0" symbollevels="0">
+  <renderer-v2 forceraster="0" referencescale="-1" symbollevels="0" type="categorizedSymbol" attr="change" enableorderby="0">
     <categories>
-      <category value="new" render="true" type="string" symbol="0" uuid="{46555515-2f55-4551-aacc-3f03103cc3c7}" label="New corridor"/>
-      <category value="gone" render="true" type="string" symbol="1" uuid="{1702d914-d3c3-4554-8c97-d77c8246ebf0}" label="No longer reported"/>
-      <category value="up" render="true" type="string" symbol="2" uuid="{ecbe9879-9296-48a4-84d2-11657addfc36}" label="More routes (beyond chance)"/>
-      <category value="down" render="true" type="string" symbol="3" uuid="{0be0e225-2069-4b6f-8abd-79d8a8ed0fd3}" label="Fewer routes (beyond chance)"/>
-      <category value="same" render="true" type="string" symbol="4" uuid="{28df9b0f-52cf-4732-a565-ec392e1c3153}" label="About the same"/>
+      <category uuid="{a04d9cbf-a0d6-4046-9bd8-aca0912c24e6}" type="string" label="New corridor" symbol="0" render="true" value="new"/>
+      <category uuid="{2185a3d2-a4bc-43a7-8fff-66b77373ca57}" type="string" label="No longer reported" symbol="1" render="true" value="gone"/>
+      <category uuid="{0e64b45a-d6d0-4f5b-9a5b-50d21759768f}" type="string" label="More routes (beyond chance)" symbol="2" render="true" value="up"/>
+      <category uuid="{9f7bf38b-cc81-46f3-b03f-130f8bdd226b}" type="string" label="Fewer routes (beyond chance)" symbol="3" render="true" value="down"/>
+      <category uuid="{ad30760c-9333-4b6c-818f-7223e43b2ae2}" type="string" label="About the same" symbol="4" render="true" value="same"/>
     </categories>
     <symbols>
-      <symbol type="line" name="0" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="0" clip_to_extent="1" type="line" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{6d8d33f8-55cd-4c34-9c9a-3f322bc75e8e}" enabled="1" class="ArrowLine" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="ArrowLine" id="{8d23c6a2-993b-4e6f-9225-d6967727ccb1}">
           <Option type="Map">
-            <Option value="1" type="QString" name="arrow_start_width"/>
-            <Option value="MM" type="QString" name="arrow_start_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_start_width_unit_scale"/>
-            <Option value="0" type="QString" name="arrow_type"/>
-            <Option value="1" type="QString" name="arrow_width"/>
-            <Option value="MM" type="QString" name="arrow_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_width_unit_scale"/>
-            <Option value="2.5" type="QString" name="head_length"/>
-            <Option value="MM" type="QString" name="head_length_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_length_unit_scale"/>
-            <Option value="1.5" type="QString" name="head_thickness"/>
-            <Option value="MM" type="QString" name="head_thickness_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_thickness_unit_scale"/>
-            <Option value="0" type="QString" name="head_type"/>
-            <Option value="0" type="QString" name="is_curved"/>
-            <Option value="0" type="QString" name="is_repeated"/>
-            <Option value="0" type="QString" name="offset"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_unit_scale"/>
-            <Option value="0" type="QString" name="ring_filter"/>
+            <Option name="arrow_start_width" type="QString" value="1"/>
+            <Option name="arrow_start_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_start_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="arrow_type" type="QString" value="0"/>
+            <Option name="arrow_width" type="QString" value="1"/>
+            <Option name="arrow_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_length" type="QString" value="2.5"/>
+            <Option name="head_length_unit" type="QString" value="MM"/>
+            <Option name="head_length_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_thickness" type="QString" value="1.5"/>
+            <Option name="head_thickness_unit" type="QString" value="MM"/>
+            <Option name="head_thickness_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_type" type="QString" value="0"/>
+            <Option name="is_curved" type="QString" value="1"/>
+            <Option name="is_repeated" type="QString" value="0"/>
+            <Option name="offset" type="QString" value="0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="offset_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="ring_filter" type="QString" value="0"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
-              <Option type="Map" name="properties">
-                <Option type="Map" name="arrowHeadLength">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+              <Option name="name" type="QString" value=""/>
+              <Option name="properties" type="Map">
+                <Option name="arrowHeadLength" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowHeadThickness">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowHeadThickness" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowStartWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowStartWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
               </Option>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
-          <symbol type="fill" name="@0@0" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="0.85" force_rhr="0">
+          <symbol is_animated="0" alpha="0.85" name="@0@0" clip_to_extent="1" type="fill" frame_rate="10" force_rhr="0">
             <data_defined_properties>
               <Option type="Map">
-                <Option value="" type="QString" name="name"/>
+                <Option name="name" type="QString" value=""/>
                 <Option name="properties"/>
-                <Option value="collection" type="QString" name="type"/>
+                <Option name="type" type="QString" value="collection"/>
               </Option>
             </data_defined_properties>
-            <layer pass="0" id="{523b0cd1-e596-4f31-b60c-10aeac849da5}" enabled="1" class="SimpleFill" locked="0">
+            <layer enabled="1" pass="0" locked="0" class="SimpleFill" id="{c2af2218-4e75-4053-acd6-19870ba10df7}">
               <Option type="Map">
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="border_width_map_unit_scale"/>
-                <Option value="215,48,31,255,rgb:0.84313725490196079,0.18823529411764706,0.12156862745098039,1" type="QString" name="color"/>
-                <Option value="bevel" type="QString" name="joinstyle"/>
-                <Option value="0,0" type="QString" name="offset"/>
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-                <Option value="MM" type="QString" name="offset_unit"/>
-                <Option value="255,255,255,255,rgb:1,1,1,1" type="QString" name="outline_color"/>
-                <Option value="solid" type="QString" name="outline_style"/>
-                <Option value="0.15" type="QString" name="outline_width"/>
-                <Option value="MM" type="QString" name="outline_width_unit"/>
-                <Option value="solid" type="QString" name="style"/>
+                <Option name="border_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="color" type="QString" value="215,48,31,255,rgb:0.84313725490196079,0.18823529411764706,0.12156862745098039,1"/>
+                <Option name="joinstyle" type="QString" value="bevel"/>
+                <Option name="offset" type="QString" value="0,0"/>
+                <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="offset_unit" type="QString" value="MM"/>
+                <Option name="outline_color" type="QString" value="255,255,255,255,rgb:1,1,1,1"/>
+                <Option name="outline_style" type="QString" value="solid"/>
+                <Option name="outline_width" type="QString" value="0.15"/>
+                <Option name="outline_width_unit" type="QString" value="MM"/>
+                <Option name="style" type="QString" value="solid"/>
               </Option>
               <data_defined_properties>
                 <Option type="Map">
-                  <Option value="" type="QString" name="name"/>
+                  <Option name="name" type="QString" value=""/>
                   <Option name="properties"/>
-                  <Option value="collection" type="QString" name="type"/>
+                  <Option name="type" type="QString" value="collection"/>
                 </Option>
               </data_defined_properties>
             </layer>
           </symbol>
         </layer>
       </symbol>
-      <symbol type="line" name="1" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="1" clip_to_extent="1" type="line" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{90c542f1-bc81-4ca8-9e80-69a0986dfa69}" enabled="1" class="ArrowLine" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="ArrowLine" id="{35519cd7-cea4-431f-beba-56520643793b}">
           <Option type="Map">
-            <Option value="1" type="QString" name="arrow_start_width"/>
-            <Option value="MM" type="QString" name="arrow_start_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_start_width_unit_scale"/>
-            <Option value="0" type="QString" name="arrow_type"/>
-            <Option value="1" type="QString" name="arrow_width"/>
-            <Option value="MM" type="QString" name="arrow_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_width_unit_scale"/>
-            <Option value="2.5" type="QString" name="head_length"/>
-            <Option value="MM" type="QString" name="head_length_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_length_unit_scale"/>
-            <Option value="1.5" type="QString" name="head_thickness"/>
-            <Option value="MM" type="QString" name="head_thickness_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_thickness_unit_scale"/>
-            <Option value="0" type="QString" name="head_type"/>
-            <Option value="0" type="QString" name="is_curved"/>
-            <Option value="0" type="QString" name="is_repeated"/>
-            <Option value="0" type="QString" name="offset"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_unit_scale"/>
-            <Option value="0" type="QString" name="ring_filter"/>
+            <Option name="arrow_start_width" type="QString" value="1"/>
+            <Option name="arrow_start_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_start_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="arrow_type" type="QString" value="0"/>
+            <Option name="arrow_width" type="QString" value="1"/>
+            <Option name="arrow_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_length" type="QString" value="2.5"/>
+            <Option name="head_length_unit" type="QString" value="MM"/>
+            <Option name="head_length_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_thickness" type="QString" value="1.5"/>
+            <Option name="head_thickness_unit" type="QString" value="MM"/>
+            <Option name="head_thickness_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_type" type="QString" value="0"/>
+            <Option name="is_curved" type="QString" value="1"/>
+            <Option name="is_repeated" type="QString" value="0"/>
+            <Option name="offset" type="QString" value="0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="offset_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="ring_filter" type="QString" value="0"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
-              <Option type="Map" name="properties">
-                <Option type="Map" name="arrowHeadLength">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+              <Option name="name" type="QString" value=""/>
+              <Option name="properties" type="Map">
+                <Option name="arrowHeadLength" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowHeadThickness">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowHeadThickness" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowStartWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowStartWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
               </Option>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
-          <symbol type="fill" name="@1@0" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="0.85" force_rhr="0">
+          <symbol is_animated="0" alpha="0.85" name="@1@0" clip_to_extent="1" type="fill" frame_rate="10" force_rhr="0">
             <data_defined_properties>
               <Option type="Map">
-                <Option value="" type="QString" name="name"/>
+                <Option name="name" type="QString" value=""/>
                 <Option name="properties"/>
-                <Option value="collection" type="QString" name="type"/>
+                <Option name="type" type="QString" value="collection"/>
               </Option>
             </data_defined_properties>
-            <layer pass="0" id="{db52740c-8a60-49e5-a0c5-26a545ad5425}" enabled="1" class="SimpleFill" locked="0">
+            <layer enabled="1" pass="0" locked="0" class="SimpleFill" id="{d0c6edc5-c1d1-43d4-bb57-e45244b01cd1}">
               <Option type="Map">
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="border_width_map_unit_scale"/>
-                <Option value="106,81,163,255,rgb:0.41568627450980394,0.31764705882352939,0.63921568627450975,1" type="QString" name="color"/>
-                <Option value="bevel" type="QString" name="joinstyle"/>
-                <Option value="0,0" type="QString" name="offset"/>
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-                <Option value="MM" type="QString" name="offset_unit"/>
-                <Option value="106,81,163,255,rgb:0.41568627450980394,0.31764705882352939,0.63921568627450975,1" type="QString" name="outline_color"/>
-                <Option value="dash" type="QString" name="outline_style"/>
-                <Option value="0.35" type="QString" name="outline_width"/>
-                <Option value="MM" type="QString" name="outline_width_unit"/>
-                <Option value="no" type="QString" name="style"/>
+                <Option name="border_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="color" type="QString" value="106,81,163,255,rgb:0.41568627450980394,0.31764705882352939,0.63921568627450975,1"/>
+                <Option name="joinstyle" type="QString" value="bevel"/>
+                <Option name="offset" type="QString" value="0,0"/>
+                <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="offset_unit" type="QString" value="MM"/>
+                <Option name="outline_color" type="QString" value="106,81,163,255,rgb:0.41568627450980394,0.31764705882352939,0.63921568627450975,1"/>
+                <Option name="outline_style" type="QString" value="dash"/>
+                <Option name="outline_width" type="QString" value="0.35"/>
+                <Option name="outline_width_unit" type="QString" value="MM"/>
+                <Option name="style" type="QString" value="no"/>
               </Option>
               <data_defined_properties>
                 <Option type="Map">
-                  <Option value="" type="QString" name="name"/>
+                  <Option name="name" type="QString" value=""/>
                   <Option name="properties"/>
-                  <Option value="collection" type="QString" name="type"/>
+                  <Option name="type" type="QString" value="collection"/>
                 </Option>
               </data_defined_properties>
             </layer>
           </symbol>
         </layer>
       </symbol>
-      <symbol type="line" name="2" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="2" clip_to_extent="1" type="line" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{ba5a7397-cb3a-41f2-996d-c380f13778a6}" enabled="1" class="ArrowLine" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="ArrowLine" id="{4164e893-7b81-4bca-a51c-26b2c5d59730}">
           <Option type="Map">
-            <Option value="1" type="QString" name="arrow_start_width"/>
-            <Option value="MM" type="QString" name="arrow_start_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_start_width_unit_scale"/>
-            <Option value="0" type="QString" name="arrow_type"/>
-            <Option value="1" type="QString" name="arrow_width"/>
-            <Option value="MM" type="QString" name="arrow_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_width_unit_scale"/>
-            <Option value="2.5" type="QString" name="head_length"/>
-            <Option value="MM" type="QString" name="head_length_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_length_unit_scale"/>
-            <Option value="1.5" type="QString" name="head_thickness"/>
-            <Option value="MM" type="QString" name="head_thickness_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_thickness_unit_scale"/>
-            <Option value="0" type="QString" name="head_type"/>
-            <Option value="0" type="QString" name="is_curved"/>
-            <Option value="0" type="QString" name="is_repeated"/>
-            <Option value="0" type="QString" name="offset"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_unit_scale"/>
-            <Option value="0" type="QString" name="ring_filter"/>
+            <Option name="arrow_start_width" type="QString" value="1"/>
+            <Option name="arrow_start_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_start_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="arrow_type" type="QString" value="0"/>
+            <Option name="arrow_width" type="QString" value="1"/>
+            <Option name="arrow_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_length" type="QString" value="2.5"/>
+            <Option name="head_length_unit" type="QString" value="MM"/>
+            <Option name="head_length_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_thickness" type="QString" value="1.5"/>
+            <Option name="head_thickness_unit" type="QString" value="MM"/>
+            <Option name="head_thickness_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_type" type="QString" value="0"/>
+            <Option name="is_curved" type="QString" value="1"/>
+            <Option name="is_repeated" type="QString" value="0"/>
+            <Option name="offset" type="QString" value="0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="offset_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="ring_filter" type="QString" value="0"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
-              <Option type="Map" name="properties">
-                <Option type="Map" name="arrowHeadLength">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+              <Option name="name" type="QString" value=""/>
+              <Option name="properties" type="Map">
+                <Option name="arrowHeadLength" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowHeadThickness">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowHeadThickness" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowStartWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowStartWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
               </Option>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
-          <symbol type="fill" name="@2@0" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="0.85" force_rhr="0">
+          <symbol is_animated="0" alpha="0.85" name="@2@0" clip_to_extent="1" type="fill" frame_rate="10" force_rhr="0">
             <data_defined_properties>
               <Option type="Map">
-                <Option value="" type="QString" name="name"/>
+                <Option name="name" type="QString" value=""/>
                 <Option name="properties"/>
-                <Option value="collection" type="QString" name="type"/>
+                <Option name="type" type="QString" value="collection"/>
               </Option>
             </data_defined_properties>
-            <layer pass="0" id="{4c413b3b-1d12-4c8b-be72-45370a0a4b4c}" enabled="1" class="SimpleFill" locked="0">
+            <layer enabled="1" pass="0" locked="0" class="SimpleFill" id="{47f5ef63-0efa-49d8-9470-12480b4076cb}">
               <Option type="Map">
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="border_width_map_unit_scale"/>
-                <Option value="252,141,89,255,rgb:0.9882352941176471,0.55294117647058827,0.34901960784313724,1" type="QString" name="color"/>
-                <Option value="bevel" type="QString" name="joinstyle"/>
-                <Option value="0,0" type="QString" name="offset"/>
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-                <Option value="MM" type="QString" name="offset_unit"/>
-                <Option value="255,255,255,255,rgb:1,1,1,1" type="QString" name="outline_color"/>
-                <Option value="solid" type="QString" name="outline_style"/>
-                <Option value="0.15" type="QString" name="outline_width"/>
-                <Option value="MM" type="QString" name="outline_width_unit"/>
-                <Option value="solid" type="QString" name="style"/>
+                <Option name="border_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="color" type="QString" value="252,141,89,255,rgb:0.9882352941176471,0.55294117647058827,0.34901960784313724,1"/>
+                <Option name="joinstyle" type="QString" value="bevel"/>
+                <Option name="offset" type="QString" value="0,0"/>
+                <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="offset_unit" type="QString" value="MM"/>
+                <Option name="outline_color" type="QString" value="255,255,255,255,rgb:1,1,1,1"/>
+                <Option name="outline_style" type="QString" value="solid"/>
+                <Option name="outline_width" type="QString" value="0.15"/>
+                <Option name="outline_width_unit" type="QString" value="MM"/>
+                <Option name="style" type="QString" value="solid"/>
               </Option>
               <data_defined_properties>
                 <Option type="Map">
-                  <Option value="" type="QString" name="name"/>
+                  <Option name="name" type="QString" value=""/>
                   <Option name="properties"/>
-                  <Option value="collection" type="QString" name="type"/>
+                  <Option name="type" type="QString" value="collection"/>
                 </Option>
               </data_defined_properties>
             </layer>
           </symbol>
         </layer>
       </symbol>
-      <symbol type="line" name="3" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="3" clip_to_extent="1" type="line" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{9106bdc3-6e97-4013-ba76-fa94c76f86d0}" enabled="1" class="ArrowLine" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="ArrowLine" id="{cdbe2a0e-8c96-4385-af72-de19a4a276fd}">
           <Option type="Map">
-            <Option value="1" type="QString" name="arrow_start_width"/>
-            <Option value="MM" type="QString" name="arrow_start_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_start_width_unit_scale"/>
-            <Option value="0" type="QString" name="arrow_type"/>
-            <Option value="1" type="QString" name="arrow_width"/>
-            <Option value="MM" type="QString" name="arrow_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_width_unit_scale"/>
-            <Option value="2.5" type="QString" name="head_length"/>
-            <Option value="MM" type="QString" name="head_length_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_length_unit_scale"/>
-            <Option value="1.5" type="QString" name="head_thickness"/>
-            <Option value="MM" type="QString" name="head_thickness_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_thickness_unit_scale"/>
-            <Option value="0" type="QString" name="head_type"/>
-            <Option value="0" type="QString" name="is_curved"/>
-            <Option value="0" type="QString" name="is_repeated"/>
-            <Option value="0" type="QString" name="offset"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_unit_scale"/>
-            <Option value="0" type="QString" name="ring_filter"/>
+            <Option name="arrow_start_width" type="QString" value="1"/>
+            <Option name="arrow_start_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_start_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="arrow_type" type="QString" value="0"/>
+            <Option name="arrow_width" type="QString" value="1"/>
+            <Option name="arrow_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_length" type="QString" value="2.5"/>
+            <Option name="head_length_unit" type="QString" value="MM"/>
+            <Option name="head_length_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_thickness" type="QString" value="1.5"/>
+            <Option name="head_thickness_unit" type="QString" value="MM"/>
+            <Option name="head_thickness_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_type" type="QString" value="0"/>
+            <Option name="is_curved" type="QString" value="1"/>
+            <Option name="is_repeated" type="QString" value="0"/>
+            <Option name="offset" type="QString" value="0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="offset_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="ring_filter" type="QString" value="0"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
-              <Option type="Map" name="properties">
-                <Option type="Map" name="arrowHeadLength">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+              <Option name="name" type="QString" value=""/>
+              <Option name="properties" type="Map">
+                <Option name="arrowHeadLength" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowHeadThickness">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowHeadThickness" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowStartWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowStartWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
               </Option>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
-          <symbol type="fill" name="@3@0" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="0.85" force_rhr="0">
+          <symbol is_animated="0" alpha="0.85" name="@3@0" clip_to_extent="1" type="fill" frame_rate="10" force_rhr="0">
             <data_defined_properties>
               <Option type="Map">
-                <Option value="" type="QString" name="name"/>
+                <Option name="name" type="QString" value=""/>
                 <Option name="properties"/>
-                <Option value="collection" type="QString" name="type"/>
+                <Option name="type" type="QString" value="collection"/>
               </Option>
             </data_defined_properties>
-            <layer pass="0" id="{c6d35c7b-308a-4cd1-81ab-8d11b94fa883}" enabled="1" class="SimpleFill" locked="0">
+            <layer enabled="1" pass="0" locked="0" class="SimpleFill" id="{16766ef4-bcd7-45d1-80ae-cb1a9dc937b8}">
               <Option type="Map">
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="border_width_map_unit_scale"/>
-                <Option value="69,117,180,255,rgb:0.27058823529411763,0.45882352941176469,0.70588235294117652,1" type="QString" name="color"/>
-                <Option value="bevel" type="QString" name="joinstyle"/>
-                <Option value="0,0" type="QString" name="offset"/>
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-                <Option value="MM" type="QString" name="offset_unit"/>
-                <Option value="255,255,255,255,rgb:1,1,1,1" type="QString" name="outline_color"/>
-                <Option value="solid" type="QString" name="outline_style"/>
-                <Option value="0.15" type="QString" name="outline_width"/>
-                <Option value="MM" type="QString" name="outline_width_unit"/>
-                <Option value="solid" type="QString" name="style"/>
+                <Option name="border_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="color" type="QString" value="69,117,180,255,rgb:0.27058823529411763,0.45882352941176469,0.70588235294117652,1"/>
+                <Option name="joinstyle" type="QString" value="bevel"/>
+                <Option name="offset" type="QString" value="0,0"/>
+                <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="offset_unit" type="QString" value="MM"/>
+                <Option name="outline_color" type="QString" value="255,255,255,255,rgb:1,1,1,1"/>
+                <Option name="outline_style" type="QString" value="solid"/>
+                <Option name="outline_width" type="QString" value="0.15"/>
+                <Option name="outline_width_unit" type="QString" value="MM"/>
+                <Option name="style" type="QString" value="solid"/>
               </Option>
               <data_defined_properties>
                 <Option type="Map">
-                  <Option value="" type="QString" name="name"/>
+                  <Option name="name" type="QString" value=""/>
                   <Option name="properties"/>
-                  <Option value="collection" type="QString" name="type"/>
+                  <Option name="type" type="QString" value="collection"/>
                 </Option>
               </data_defined_properties>
             </layer>
           </symbol>
         </layer>
       </symbol>
-      <symbol type="line" name="4" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="1" force_rhr="0">
+      <symbol is_animated="0" alpha="1" name="4" clip_to_extent="1" type="line" frame_rate="10" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option value="" type="QString" name="name"/>
+            <Option name="name" type="QString" value=""/>
             <Option name="properties"/>
-            <Option value="collection" type="QString" name="type"/>
+            <Option name="type" type="QString" value="collection"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" id="{1b7ba92a-f249-4f64-b1c5-8b0bd7e43ba3}" enabled="1" class="ArrowLine" locked="0">
+        <layer enabled="1" pass="0" locked="0" class="ArrowLine" id="{7e7fd7f7-6ad0-46ca-aaf6-b7e8d81e9dd3}">
           <Option type="Map">
-            <Option value="1" type="QString" name="arrow_start_width"/>
-            <Option value="MM" type="QString" name="arrow_start_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_start_width_unit_scale"/>
-            <Option value="0" type="QString" name="arrow_type"/>
-            <Option value="1" type="QString" name="arrow_width"/>
-            <Option value="MM" type="QString" name="arrow_width_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="arrow_width_unit_scale"/>
-            <Option value="2.5" type="QString" name="head_length"/>
-            <Option value="MM" type="QString" name="head_length_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_length_unit_scale"/>
-            <Option value="1.5" type="QString" name="head_thickness"/>
-            <Option value="MM" type="QString" name="head_thickness_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="head_thickness_unit_scale"/>
-            <Option value="0" type="QString" name="head_type"/>
-            <Option value="0" type="QString" name="is_curved"/>
-            <Option value="0" type="QString" name="is_repeated"/>
-            <Option value="0" type="QString" name="offset"/>
-            <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_unit_scale"/>
-            <Option value="0" type="QString" name="ring_filter"/>
+            <Option name="arrow_start_width" type="QString" value="1"/>
+            <Option name="arrow_start_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_start_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="arrow_type" type="QString" value="0"/>
+            <Option name="arrow_width" type="QString" value="1"/>
+            <Option name="arrow_width_unit" type="QString" value="MM"/>
+            <Option name="arrow_width_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_length" type="QString" value="2.5"/>
+            <Option name="head_length_unit" type="QString" value="MM"/>
+            <Option name="head_length_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_thickness" type="QString" value="1.5"/>
+            <Option name="head_thickness_unit" type="QString" value="MM"/>
+            <Option name="head_thickness_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="head_type" type="QString" value="0"/>
+            <Option name="is_curved" type="QString" value="1"/>
+            <Option name="is_repeated" type="QString" value="0"/>
+            <Option name="offset" type="QString" value="0"/>
+            <Option name="offset_unit" type="QString" value="MM"/>
+            <Option name="offset_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+            <Option name="ring_filter" type="QString" value="0"/>
           </Option>
           <data_defined_properties>
             <Option type="Map">
-              <Option value="" type="QString" name="name"/>
-              <Option type="Map" name="properties">
-                <Option type="Map" name="arrowHeadLength">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+              <Option name="name" type="QString" value=""/>
+              <Option name="properties" type="Map">
+                <Option name="arrowHeadLength" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="1.6 + 1.4 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowHeadThickness">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowHeadThickness" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="0.8 + 0.9 * (min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3))))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowStartWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowStartWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
-                <Option type="Map" name="arrowWidth">
-                  <Option value="true" type="bool" name="active"/>
-                  <Option value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))" type="QString" name="expression"/>
-                  <Option value="3" type="int" name="type"/>
+                <Option name="arrowWidth" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value="min(4.5, 0.35 + 0.45 * sqrt(coalesce(max(coalesce(&quot;routes_before&quot;, 0), coalesce(&quot;routes_after&quot;, 0)), 3)))"/>
+                  <Option name="type" type="int" value="3"/>
                 </Option>
               </Option>
-              <Option value="collection" type="QString" name="type"/>
+              <Option name="type" type="QString" value="collection"/>
             </Option>
           </data_defined_properties>
-          <symbol type="fill" name="@4@0" is_animated="0" frame_rate="10" clip_to_extent="1" alpha="0.55" force_rhr="0">
+          <symbol is_animated="0" alpha="0.55" name="@4@0" clip_to_extent="1" type="fill" frame_rate="10" force_rhr="0">
             <data_defined_properties>
               <Option type="Map">
-                <Option value="" type="QString" name="name"/>
+                <Option name="name" type="QString" value=""/>
                 <Option name="properties"/>
-                <Option value="collection" type="QString" name="type"/>
+                <Option name="type" type="QString" value="collection"/>
               </Option>
             </data_defined_properties>
-            <layer pass="0" id="{045f2a3c-6d15-426c-a1ef-1349e2e83cc2}" enabled="1" class="SimpleFill" locked="0">
+            <layer enabled="1" pass="0" locked="0" class="SimpleFill" id="{1bd48917-d2a8-4578-8c54-2e6fce10f1c4}">
               <Option type="Map">
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="border_width_map_unit_scale"/>
-                <Option value="160,160,160,255,rgb:0.62745098039215685,0.62745098039215685,0.62745098039215685,1" type="QString" name="color"/>
-                <Option value="bevel" type="QString" name="joinstyle"/>
-                <Option value="0,0" type="QString" name="offset"/>
-                <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
-                <Option value="MM" type="QString" name="offset_unit"/>
-                <Option value="255,255,255,255,rgb:1,1,1,1" type="QString" name="outline_color"/>
-                <Option value="solid" type="QString" name="outline_style"/>
-                <Option value="0.15" type="QString" name="outline_width"/>
-                <Option value="MM" type="QString" name="outline_width_unit"/>
-                <Option value="solid" type="QString" name="style"/>
+                <Option name="border_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="color" type="QString" value="160,160,160,255,rgb:0.62745098039215685,0.62745098039215685,0.62745098039215685,1"/>
+                <Option name="joinstyle" type="QString" value="bevel"/>
+                <Option name="offset" type="QString" value="0,0"/>
+                <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
+                <Option name="offset_unit" type="QString" value="MM"/>
+                <Option name="outline_color" type="QString" value="255,255,255,255,rgb:1,1,1,1"/>
+                <Option name="outline_style" type="QString" value="solid"/>
+                <Option name="outline_width" type="QString" value="0.15"/>
+                <Option name="outline_width_unit" type="QString" value="MM"/>
+                <Option name="style" type="QString" value="solid"/>
               </Option>
               <data_defined_properties>
                 <Option type="Map">
-                  <Option value="" type="QString" name="name"/>
+                  <Option name="name" type="QString" value=""/>
                   <Option name="properties"/>
-                  <Option value="collection" type="QString" name="type"/>
+                  <Option name="type" type="QString" value="collection"/>
                 </Option>
               </data_defined_properties>
             </layer>
@@ -618,9 +618,9 @@
     <sizescale/>
     <data-defined-properties>
       <Option type="Map">
-        <Option value="" type="QString" name="name"/>
+        <Option name="name" type="QString" value=""/>
         <Option name="properties"/>
-        <Option value="collection" type="QString" name="type"/>
+        <Option name="type" type="QString" value="collection"/>
       </Option>
     </data-defined-properties>
   </renderer-v2>
@@ -633,13 +633,13 @@
   <blendMode>0</blendMode>
   <featureBlendMode>0</featureBlendMode>
   <layerOpacity>1</layerOpacity>
-  <geometryOptions geometryPrecision="0" removeDuplicateNodes="0">
+  <geometryOptions removeDuplicateNodes="0" geometryPrecision="0">
     <activeChecks type="StringList">
-      <Option value="" type="QString"/>
+      <Option type="QString" value=""/>
     </activeChecks>
     <checkConfiguration/>
   </geometryOptions>
-  <legend showLabelLegend="0" type="default-vector"/>
+  <legend type="default-vector" showLabelLegend="0"/>
   <fieldConfiguration>
     <field configurationFlags="NoFlag" name="change">
       <editWidget type="">
@@ -664,9 +664,9 @@
     </field>
   </fieldConfiguration>
   <aliases>
-    <alias field="change" name="" index="0"/>
-    <alias field="routes_before" name="" index="1"/>
-    <alias field="routes_after" name="" index="2"/>
+    <alias index="0" field="change" name=""/>
+    <alias index="1" field="routes_before" name=""/>
+    <alias index="2" field="routes_after" name=""/>
   </aliases>
   <splitPolicies>
     <policy field="change" policy="Duplicate"/>
@@ -684,9 +684,9 @@
     <default field="routes_after" expression="" applyOnUpdate="0"/>
   </defaults>
   <constraints>
-    <constraint field="change" unique_strength="0" constraints="0" exp_strength="0" notnull_strength="0"/>
-    <constraint field="routes_before" unique_strength="0" constraints="0" exp_strength="0" notnull_strength="0"/>
-    <constraint field="routes_after" unique_strength="0" constraints="0" exp_strength="0" notnull_strength="0"/>
+    <constraint exp_strength="0" notnull_strength="0" field="change" unique_strength="0" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" field="routes_before" unique_strength="0" constraints="0"/>
+    <constraint exp_strength="0" notnull_strength="0" field="routes_after" unique_strength="0" constraints="0"/>
   </constraints>
   <constraintExpressions>
     <constraint field="change" exp="" desc=""/>
@@ -695,7 +695,7 @@
   </constraintExpressions>
   <expressionfields/>
   <attributeactions/>
-  <attributetableconfig sortExpression="" sortOrder="0" actionWidgetStyle="dropDown">
+  <attributetableconfig sortOrder="0" actionWidgetStyle="dropDown" sortExpression="">
     <columns/>
   </attributetableconfig>
   <conditionalstyles>

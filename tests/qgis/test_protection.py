@@ -117,6 +117,9 @@ def outputs(plugin, sample_with_extras, tmp_path_factory):
     files["regionalsummary"] = [out / f"summary_{n}.gpkg" for n in names]
     run("routes:exporttable", {"INPUT": gpkg("summary_OUTPUT"), "FORMAT": 0, **s, "OUTPUT": str(out / "summary.csv")})
     files["exporttable"] = [out / "summary.csv"]
+    run("routes:comparerounds", {"BEFORE": layer("route_lines"), "AFTER": layer("route_points"), "LEVEL": 0, **s,
+                                 "OUTPUT": gpkg("rounds"), "OUTPUT_CORRIDORS": gpkg("round_corridors")})
+    files["comparerounds"] = [out / "rounds.gpkg", out / "round_corridors.gpkg"]
     files["chaptermaps"] = []  # its counts are the regional summary's (checked above); PDFs are checked by test_chapters
     files["hotspotdensity"] = []  # a density raster: no counts, no attributes
     walked = {a.name() for a in QgsApplication.processingRegistry().providerById("routes").algorithms()
