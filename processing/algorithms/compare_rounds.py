@@ -172,8 +172,8 @@ class CompareRounds(QgsProcessingAlgorithm):
     def _read(self, parameters, name, context, feedback, use_points):
         from ...routes_plugin.core.rounds import kind_of
 
-        frame = read_frame(self, parameters, name, context, feedback, POINT_COLUMNS + LINE_COLUMNS,
-                           to_crs="EPSG:4326")
+        columns = list(dict.fromkeys(POINT_COLUMNS + LINE_COLUMNS))
+        frame = read_frame(self, parameters, name, context, feedback, columns, to_crs="EPSG:4326")
         try:
             kind = kind_of(frame)
         except ValueError as err:

@@ -358,6 +358,12 @@ def compare_rounds(before: pd.DataFrame, after: pd.DataFrame, level: str = "coun
                      if s.notna().any() else None))
     if level != "place":
         info["reported_as"] = None
+    # country units take the loader's country_name where the stops carry it
+    named = allstops.dropna(subset=["country_name"])
+    named = named[named["unit_id"].astype(str).str.startswith("country:")]
+    if len(named):
+        loader_names = named.groupby("unit_id")["country_name"].agg(lambda s: s.mode().iat[0])
+        info.loc[loader_names.index, "name"] = loader_names
     pos = _positions(allstops, level, world_map)
     n1, n2 = sizes["before"], sizes["after"]
 

@@ -174,3 +174,45 @@ def test_styles_render(qgis_processing, rounds, tmp_path):
     # the "new" red and the "down" blue are on the map
     colours = {image.pixelColor(x, y).name() for x in range(0, 1400, 2) for y in range(0, 900, 2)}
     assert "#d7301f" in colours and "#4575b4" in colours
+
+
+def test_two_imports_of_the_postgis_store(qgis_processing, rounds, test_data, tmp_path):
+    """Both rounds imported into one PostGIS store; route_lines filtered by import_id
+    compare exactly as the two GeoPackages do (route_points found in the same schema)."""
+    import os
+    import subprocess
+    from urllib.parse import urlsplit
+
+    if os.environ.get("ROUTES_SKIP_POSTGIS") == "1":
+        pytest.skip("ROUTES_SKIP_POSTGIS=1")
+    from qgis.core import QgsDataSourceUri, QgsVectorLayer
+
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([str(repo / "scripts" / "postgis.sh"), "testdb", "routes_test_rounds"], capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    uri = done.stdout.strip().splitlines()[-1]
+    for year in (2019, 2020):
+        load_export(test_data / "rounds" / f"round_{year}.csv", output=uri)
+    parts = urlsplit(uri)
+
+    def layer(import_id):
+        source = QgsDataSourceUri()
+        source.setConnection(parts.hostname, str(parts.port), parts.path.lstrip("/"), parts.username, parts.password)
+        source.setDataSource("routes", "route_lines", "geom", f'"import_id" = {import_id}', "fid")
+        lyr = QgsVectorLayer(source.uri(False), f"route_lines {import_id}", "postgres")
+        assert lyr.isValid() and lyr.featureCount() > 0
+        return lyr
+
+    log = Log()
+    before, after = layer(1), layer(2)
+    pg = run({"BEFORE": before, "AFTER": after, "LEVEL": 3, "SUPPRESS_BELOW": 5,
+              "OUTPUT": str(tmp_path / "pg.gpkg")}, log)
+    assert any("route_points beside the route_lines" in line for line in log.lines)
+    gp = run({"BEFORE": lines_of(rounds[2019]), "AFTER": lines_of(rounds[2020]), "LEVEL": 3, "SUPPRESS_BELOW": 5,
+              "OUTPUT": str(tmp_path / "gp.gpkg")})
+    cols = ["unit_id", "role", "routes_before", "routes_after", "cases_low_before", "cases_low_after", "change"]
+    a = pyogrio.read_dataframe(pg["OUTPUT"], read_geometry=False)[cols].sort_values(["unit_id", "role"])
+    b = pyogrio.read_dataframe(gp["OUTPUT"], read_geometry=False)[cols].sort_values(["unit_id", "role"])
+    assert a.reset_index(drop=True).equals(b.reset_index(drop=True))
+    assert set(a["role"]) == {"origin", "transit", "destination", "exploitation"}
