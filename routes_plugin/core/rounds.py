@@ -53,7 +53,7 @@ import shapely
 from scipy import stats
 
 from . import categories as cat
-from .flows import CRS, LEVELS, _node_of, flow_lines, mean_positions, polygon_points, world_polygons
+from .flows import CRS, LEVELS, _factorize_rows, _node_of, flow_lines, mean_positions, polygon_points, world_polygons
 from .suppression import BLANK, DEFAULT_THRESHOLD, DROP, suppress
 from .texts import text
 
@@ -185,8 +185,8 @@ def units(stops: pd.DataFrame, level: str) -> pd.DataFrame:
     reported territories apart at country level."""
     cols = stops[list(SIDES)].astype(object).where(stops[list(SIDES)].notna(), None)
     cols = cols.replace({"": None})
-    codes, uniques = pd.factorize(pd.Series(list(map(tuple, cols.to_numpy()))))
-    U = pd.DataFrame(list(uniques), columns=list(SIDES)) if len(uniques) else pd.DataFrame(columns=list(SIDES))
+    codes, first = _factorize_rows(cols)
+    U = cols.iloc[first].reset_index(drop=True)
     node = _node_of(U, level).rename(columns={"node": "unit_id", "level": "unit_level"})
     node["name"] = node["name"].astype(object)
     terr = reported_territories()
@@ -200,7 +200,8 @@ def units(stops: pd.DataFrame, level: str) -> pd.DataFrame:
         node.loc[take, "name"] = hit[take]
         node.loc[take, "unit_level"] = "country" if level == "country" else "region"
     is_country = (node["unit_level"] == "country") & ~node["unit_id"].astype(str).str.startswith("adm1:")
-    node.loc[is_country, "name"] = [country_name(c) for c in node.loc[is_country, "country"]]
+    node.loc[is_country, "name"] = [country_name(c, fallback=p if isinstance(p, str) else None)
+                                    for c, p in zip(node.loc[is_country, "country"], U.loc[is_country, "place"])]
     node = node.drop(columns="country")
     return node.iloc[codes].reset_index(drop=True) if len(node) else node
 
