@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
-    QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
@@ -34,12 +33,6 @@ POINT_COLUMNS = ["route_id", "seq", "role", "place_key", "place", "county", "reg
                  "input_name", "cases_low"]
 LINE_COLUMNS = ["route_id", "cases_low"] + [f"{p}_{c}" for p in ("origin", "final")
                                             for c in ("key", "place", "county", "region", "country", "lat", "lon")]
-
-
-def _filtered(parameters, name) -> bool:
-    value = parameters.get(name)
-    return isinstance(value, QgsProcessingFeatureSourceDefinition) and (
-        value.selectedFeaturesOnly or value.featureLimit != -1 or bool(getattr(value, "filterExpression", "")))
 
 
 def sibling_points(layer, feedback=None):

@@ -343,12 +343,12 @@ def compare_rounds(before: pd.DataFrame, after: pd.DataFrame, level: str = "coun
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
     threshold = max(int(threshold), 0)
-    S = {r: round_stops(t, p) for r, t, p in (("before", before, before_points), ("after", after, after_points))}
-    sizes = {r: int(S[r]["route_id"].nunique()) for r in ROUNDS}
+    by_round = {r: round_stops(t, p) for r, t, p in (("before", before, before_points), ("after", after, after_points))}
+    sizes = {r: int(by_round[r]["route_id"].nunique()) for r in ROUNDS}
     for r in ROUNDS:
         if sizes[r] == 0:
             raise ValueError(f"the {r} round has no routes")
-    allstops = pd.concat(S, names=["round"]).reset_index(level=0).reset_index(drop=True)
+    allstops = pd.concat(by_round, names=["round"]).reset_index(level=0).reset_index(drop=True)
     allstops = pd.concat([allstops, units(allstops, level)], axis=1)
     bad = ~allstops["role"].isin(ROLES)
     unresolved = int(allstops["unit_id"].isna().sum())
@@ -427,12 +427,16 @@ def withheld_sentences(meta: dict, language: str = "en") -> list[str]:
         return []
     lines = []
     noun = text(f"rounds_noun_{_LEVEL_NOUN[meta['level']]}", language)
+    unit = text(f"rounds_unit_{_LEVEL_NOUN[meta['level']]}", language)
     for role in ROLES:
         held = meta["withheld_places"].get(role, {})
         role_word = text(f"rounds_role_{role}", language)
+        role_one = role_word.replace("za ", "ya ", 1) if language == "sw" else role_word  # sw: singular agreement
         for kind in ("new", "gone", "small"):
             k = held.get(kind, 0)
-            if k:
+            if k == 1:
+                lines.append(text(f"rounds_withheld_{kind}_one", language, role=role_one, unit=unit, n=t))
+            elif k:
                 lines.append(text(f"rounds_withheld_{kind}", language, k=k, role=role_word, units=noun, n=t))
     cw = meta["withheld_corridors"].get("all", {})
     k = sum(cw.values())

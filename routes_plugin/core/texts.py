@@ -88,6 +88,19 @@ TEXTS: dict[str, tuple[str, str]] = {
                                   "longer reported) are not named.",
                                   "Njia kuu {k} zenye njia chini ya {n} katika kila awamu ({new} mpya, {gone} "
                                   "haziripotiwi tena) hazitajwi."),
+    "rounds_withheld_new_one": ("1 new {role} {unit} with fewer than {n} routes is not named.",
+                                "{unit} 1 mpya {role} yenye njia chini ya {n} haitajwi."),
+    "rounds_withheld_gone_one": ("1 {role} {unit} no longer reported, with fewer than {n} routes before, is not "
+                                 "named.",
+                                 "{unit} 1 {role} ambayo hairipotiwi tena, yenye njia chini ya {n} hapo awali, "
+                                 "haitajwi."),
+    "rounds_withheld_small_one": ("1 further {role} {unit} with fewer than {n} routes in both rounds is not named.",
+                                  "{unit} 1 nyingine {role} yenye njia chini ya {n} katika awamu zote mbili "
+                                  "haitajwi."),
+    "rounds_unit_places": ("place", "Eneo"),
+    "rounds_unit_counties": ("county", "Kaunti"),
+    "rounds_unit_regions": ("region", "Mkoa"),
+    "rounds_unit_countries": ("country", "Nchi"),
     "rounds_role_origin": ("origin", "za chanzo"),
     "rounds_role_transit": ("transit", "za kupitia"),
     "rounds_role_destination": ("destination", "za mwisho uliokusudiwa"),

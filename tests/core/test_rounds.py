@@ -3,10 +3,8 @@ loader into GeoPackages; counts are checked against plain loops."""
 from __future__ import annotations
 
 import importlib.util
-import random
 from collections import defaultdict
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio

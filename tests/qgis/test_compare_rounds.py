@@ -58,7 +58,7 @@ class Log:
 
 
 def run(params, feedback=None):
-    import processing
+    from qgis import processing
 
     return processing.run(CompareRounds(), params, feedback=feedback)
 
@@ -150,7 +150,6 @@ def test_styles_render(qgis_processing, rounds, tmp_path):
         cats = {c.value(): c.label() for c in layer.renderer().categories()}
         assert set(cats) == {"new", "gone", "up", "down", "same"}
     assert pts.renderer().categories()[0].label() == "New in this round"
-    import processing  # noqa: F401  (keeps QGIS's processing imported for the world map path)
     from qgis.core import QgsApplication
 
     world = QgsVectorLayer(f"{QgsApplication.pkgDataPath()}/resources/data/world_map.gpkg|layername=countries",
