@@ -491,6 +491,8 @@ def rounds_summary_lines(places: pd.DataFrame, corridors: pd.DataFrame | None, l
             lines.append(text(f"rounds_{change}", L, role=role_word, role_cap=role_word.capitalize(), units=noun,
                               before=before_label,
                               after=after_label, items=", ".join(items)) + tail)
+    if len(lines) == 3:
+        lines.append(text("rounds_nothing", L, before=before_label))
     if corridors is not None and len(corridors):
         sel = corridors[corridors["change"] == NEW].head(top)
         if len(sel):

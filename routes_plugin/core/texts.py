@@ -73,6 +73,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rounds_up": ("{role_cap} {units} with more routes: {items}.", "{units} {role} zenye njia zaidi: {items}."),
     "rounds_down": ("{role_cap} {units} with fewer routes: {items}.", "{units} {role} zenye njia chache: {items}."),
     "rounds_more": (" and {k} more", " na nyingine {k}"),
+    "rounds_nothing": ("No place named here is new, no longer reported, or clearly up or down since {before}.",
+                       "Hakuna eneo linalotajwa hapa lililo jipya, lisiloripotiwa tena, au lililoongezeka au "
+                       "kupungua waziwazi tangu {before}."),
     "rounds_new_corridors": ("New corridors (origin → final place): {items}.",
                              "Njia kuu mpya (chanzo → mahali pa mwisho): {items}."),
     "rounds_withheld_new": ("{k} new {role} {units} with fewer than {n} routes each are not named.",

@@ -106,6 +106,8 @@ def test_suppression_small_new_and_gone_counted_not_named(layers, spec):
     assert meta["withheld_places"]["destination"] == {"new": len(small_new), "gone": 1}
     lines = R.rounds_summary_lines(places, corridors, "en", "2019", "2020")
     assert f"{len(small_new)} new destination countries with fewer than {t} routes each are not named." in lines
+    assert f"1 destination country no longer reported, with fewer than {t} routes before, is not named." in lines
+    assert not any(line.startswith("No place named here") for line in lines)
     text = "\n".join(lines + R.rounds_summary_lines(places, corridors, "sw", "2019", "2020"))
     for name in ("Greece", "Rwanda", "Bahrain", "Ugiriki", "Rwanda"):
         assert name not in text
@@ -128,6 +130,10 @@ def test_threshold_zero_names_everything(layers):
     assert places.attrs["rounds"]["places_withheld"] == 0
     lines = R.rounds_summary_lines(places, None, "en", "2019", "2020")
     assert not any("not named" in line for line in lines)
+    # a round compared with itself: nothing changed, and the page says so
+    same, _ = R.compare_rounds(_points(layers, 2020), _points(layers, 2020), "country", threshold=5)
+    assert set(same["change"]) == {"same"}
+    assert "No place named here is new" in R.rounds_summary_lines(same, None, "en", "2020", "2020")[3]
 
 
 def test_up_down_rule(layers):
