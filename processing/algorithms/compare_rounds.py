@@ -8,12 +8,9 @@ style the outputs.
 from __future__ import annotations
 
 from qgis.core import (
-    QgsApplication,
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsDataSourceUri,
-    QgsProcessing,
-    QgsProcessingAlgorithm,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
@@ -25,7 +22,11 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..qgis_io import check, frame_to_sink, read_frame, require, source_to_frame, style_output, suppress_parameter
+from ...routes_plugin.edge.frames import frame_to_sink, read_frame, source_to_frame
+from ...routes_plugin.edge.resources import world_map_path
+from ...routes_plugin.edge.styles import style_output
+from ..base import RoutesAlgorithm
+from ..parameters import suppress_parameter
 
 LEVELS = ("place", "county", "region", "country")
 LEVEL_LABELS = ("Place", "County (Kenya; elsewhere the region)", "Region (admin-1; Kenya's 8 regions)", "Country")
@@ -48,7 +49,7 @@ def sibling_points(layer, feedback=None):
         path = parts.get("path")
         try:
             names = [n for n, _ in pyogrio.list_layers(path)] if path else []
-        except Exception:  # noqa: BLE001 - not a multi-layer data source
+        except Exception:  # not a data source pyogrio can list: no sibling layer
             return None
         if "route_points" not in names:
             return None
@@ -72,28 +73,15 @@ def sibling_points(layer, feedback=None):
     return None
 
 
-class CompareRounds(QgsProcessingAlgorithm):
+class CompareRounds(RoutesAlgorithm):
+    NAME, DISPLAY_NAME, GROUP = "comparerounds", "Compare collection rounds (what changed)", "Flows"
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "pyproj", "scipy")
+    STEPS = 4
     BEFORE, AFTER, LEVEL, USE_POINTS = "BEFORE", "AFTER", "LEVEL", "USE_POINTS"
     SUPPRESS_BELOW, ALPHA = "SUPPRESS_BELOW", "ALPHA"
     OUTPUT, OUTPUT_CORRIDORS = "OUTPUT", "OUTPUT_CORRIDORS"
 
-    def name(self):
-        return "comparerounds"
-
-    def displayName(self):  # noqa: N802
-        return "Compare collection rounds (what changed)"
-
-    def group(self):
-        return "Flows"
-
-    def groupId(self):  # noqa: N802
-        return "flows"
-
-    def createInstance(self):  # noqa: N802
-        return CompareRounds()
-
-    def shortHelpString(self):  # noqa: N802
-        return (
+    HELP = (
             "Compares two collection rounds of one network (e.g. 2019 and 2020) and marks what changed: new "
             "and no longer reported origins, transit points, destinations and places of exploitation, and "
             "places and corridors with clearly more or fewer routes.\n\n"
@@ -119,10 +107,10 @@ class CompareRounds(QgsProcessingAlgorithm):
             "the report's sentence); in a kept row a round's count below the threshold is left blank with "
             "its share, the share change and the p-values. Regions reported as countries (Somaliland) stay their own "
             "unit at country level."
-        )
+    )
 
-    def initAlgorithm(self, config=None):  # noqa: N802
-        kinds = [QgsProcessing.TypeVectorLine, QgsProcessing.TypeVectorPoint]
+    def initAlgorithm(self, config=None):
+        kinds = [Qgis.ProcessingSourceType.VectorLine, Qgis.ProcessingSourceType.VectorPoint]
         p = QgsProcessingParameterFeatureSource(self.BEFORE, "Earlier round (route_lines or route_points)", kinds)
         p.setHelp("The earlier round: route_lines (or route_points) of its GeoPackage, or its import in the "
                   "PostGIS store (route_lines filtered by import_id). Selections and filters are honoured.")
@@ -144,17 +132,17 @@ class CompareRounds(QgsProcessingAlgorithm):
             "a place or corridor below this number in both rounds is not named (new and gone ones included, "
             "they are only counted); a round's count below it is left blank together with its share and the change figures; up/down needs a change of at least this many routes.", self.SUPPRESS_BELOW))
         p = QgsProcessingParameterNumber(self.ALPHA, "False discovery rate for up / down",
-                                         QgsProcessingParameterNumber.Double, 0.05, minValue=0.001, maxValue=0.5)
+                                         Qgis.ProcessingNumberParameterType.Double, 0.05, minValue=0.001, maxValue=0.5)
         p.setHelp("Share changes are tested with an exact Poisson test; a change counts as up or down only if its "
                   "Benjamini–Hochberg adjusted p-value (p_adjusted) is below this rate (0.05: about one in twenty changes called "
                   "may be chance).")
         self.addParameter(p)
         p = QgsProcessingParameterFeatureSink(self.OUTPUT, "Change since the last round",
-                                              QgsProcessing.TypeVectorPoint)
+                                              Qgis.ProcessingSourceType.VectorPoint)
         p.setHelp("One point per place (at the level) and role, with both rounds' counts, shares and the change.")
         self.addParameter(p)
         p = QgsProcessingParameterFeatureSink(self.OUTPUT_CORRIDORS, "Corridors: change since the last round",
-                                              QgsProcessing.TypeVectorLine, optional=True, createByDefault=True)
+                                              Qgis.ProcessingSourceType.VectorLine, optional=True, createByDefault=True)
         p.setHelp("Origin → final place arrows at the level with both rounds' counts and the change (optional).")
         self.addParameter(p)
         for out in ("NEW", "GONE", "UP", "DOWN", "WITHHELD"):
@@ -163,14 +151,14 @@ class CompareRounds(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputString("SUMMARY_SW", "summary (Kiswahili)"))
 
     def _read(self, parameters, name, context, feedback, use_points):
-        from ...routes_plugin.core.rounds import kind_of
+        from ...routes_plugin.core.rounds import RoundsError, kind_of
 
         columns = list(dict.fromkeys(POINT_COLUMNS + LINE_COLUMNS))
         frame = read_frame(self, parameters, name, context, feedback, columns, to_crs="EPSG:4326")
         try:
             kind = kind_of(frame)
-        except ValueError as err:
-            raise QgsProcessingException(f"{self.parameterDefinition(name).description()}: {err}") from err
+        except RoundsError as err:
+            raise RoundsError(f"{self.parameterDefinition(name).description()}: {err}") from err
         points = None
         if kind == "lines" and use_points:
             points = sibling_points(self.parameterAsVectorLayer(parameters, name, context), feedback)
@@ -182,26 +170,22 @@ class CompareRounds(QgsProcessingAlgorithm):
                                  "(as destination) are compared")
         return frame, points
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        require("pandas", "geopandas", "pyogrio", "shapely", "numpy", "scipy")
+    def compute(self, parameters, context, steps):
         from ...routes_plugin.core.rounds import compare_rounds, rounds_summary_lines, withheld_sentences
 
         level = LEVELS[self.parameterAsEnum(parameters, self.LEVEL, context)]
         threshold = self.parameterAsInt(parameters, self.SUPPRESS_BELOW, context)
         alpha = self.parameterAsDouble(parameters, self.ALPHA, context)
         use_points = self.parameterAsBool(parameters, self.USE_POINTS, context)
-        check(feedback, 1)
-        before, before_pts = self._read(parameters, self.BEFORE, context, feedback, use_points)
-        check(feedback, 25)
-        after, after_pts = self._read(parameters, self.AFTER, context, feedback, use_points)
-        check(feedback, 50)
-        world_map = f"{QgsApplication.pkgDataPath()}/resources/data/world_map.gpkg"
-        try:
-            places, corridors = compare_rounds(before, after, level=level, threshold=threshold, alpha=alpha,
-                                               before_points=before_pts, after_points=after_pts,
-                                               world_map=world_map)
-        except ValueError as err:
-            raise QgsProcessingException(str(err)) from err
+        feedback = steps
+        before, before_pts = self._read(parameters, self.BEFORE, context, steps.next("Reading the earlier round"),
+                                        use_points)
+        after, after_pts = self._read(parameters, self.AFTER, context, steps.next("Reading the later round"),
+                                      use_points)
+        steps.next("Comparing the rounds")
+        places, corridors = compare_rounds(before, after, level=level, threshold=threshold, alpha=alpha,
+                                           before_points=before_pts, after_points=after_pts,
+                                           world_map=str(world_map_path()))
         meta = places.attrs["rounds"]
         feedback.pushInfo(f"Rounds: {meta['routes_before']} routes before, {meta['routes_after']} after; "
                           f"level {level}; {len(places)} place/role rows and {len(corridors)} corridors published.")
@@ -220,13 +204,13 @@ class CompareRounds(QgsProcessingAlgorithm):
                                   f"the same {level}: they are in the places, not in the corridors.")
         if meta["stops_unresolved"]:
             feedback.pushWarning(f"{meta['stops_unresolved']} stop(s) without a place at this level were left out.")
-        check(feedback, 80)
+        writing = steps.next("Writing")
         crs = QgsCoordinateReferenceSystem("EPSG:4326")
-        places_id = frame_to_sink(self, parameters, context, self.OUTPUT, places, crs)
+        places_id = frame_to_sink(self, parameters, context, self.OUTPUT, places, crs, writing)
         style_output(context, places_id, "round_changes")
         outputs = {self.OUTPUT: places_id}
         if parameters.get(self.OUTPUT_CORRIDORS):
-            corr_id = frame_to_sink(self, parameters, context, self.OUTPUT_CORRIDORS, corridors, crs)
+            corr_id = frame_to_sink(self, parameters, context, self.OUTPUT_CORRIDORS, corridors, crs, writing)
             style_output(context, corr_id, "round_corridors")
             outputs[self.OUTPUT_CORRIDORS] = corr_id
         counts = places["change"].value_counts()
@@ -234,5 +218,4 @@ class CompareRounds(QgsProcessingAlgorithm):
         outputs["WITHHELD"] = meta["places_withheld"]
         outputs["SUMMARY_EN"] = "\n".join(rounds_summary_lines(places, corridors, "en", "before", "after"))
         outputs["SUMMARY_SW"] = "\n".join(rounds_summary_lines(places, corridors, "sw", "before", "after"))
-        check(feedback, 100)
         return outputs

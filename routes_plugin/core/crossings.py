@@ -31,11 +31,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from . import categories as cat
-from .flows import CRS, WORLD_MAP, _blank, _case_sums, _cell_items, _require, line_ends, unwrap_to
+from .flows import CRS, line_ends, unwrap_to
 from .suppression import DEFAULT_THRESHOLD, DROP, MERGE, OTHER_LABEL, suppress
+from .errors import ResourceError
+from .geodesy import EARTH_RADIUS_KM, haversine_km
+from .tables import blank, case_sums, cell_items, require_columns
 
 SNAP_KM = 25.0
-EARTH_RADIUS_KM = 6371.0088
 NO_COORDINATES, UNKNOWN_COUNTRY = "missing coordinates", "country not in the border map"
 REQUIRED = ("route_id", "from_country", "to_country", "from_place", "to_place")
 
@@ -49,23 +51,18 @@ class CrossingResult:
 
 
 @lru_cache(maxsize=2)
-def load_countries(path=WORLD_MAP) -> gpd.GeoSeries:
-    """Country polygons of world_map.gpkg indexed by ISO_A3 (cached; don't modify)."""
+def load_countries(path) -> gpd.GeoSeries:
+    """Country polygons of QGIS's world_map.gpkg at ``path`` (found by the caller)
+    indexed by ISO_A3 (cached; don't modify)."""
     c = pyogrio.read_dataframe(path, layer="countries", columns=["ISO_A3"])
     c = c[c["ISO_A3"] != "-99"].dissolve("ISO_A3")
     return c.geometry
 
 
-def _haversine_km(x0, y0, x1, y1):
-    x0, y0, x1, y1 = map(np.radians, (x0, y0, x1, y1))
-    a = np.sin((y1 - y0) / 2) ** 2 + np.cos(y0) * np.cos(y1) * np.sin((x1 - x0) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def _distance_km(points, polygons) -> np.ndarray:
     """Great-circle km from each point to the nearest point of its polygon."""
     c = shapely.get_coordinates(shapely.shortest_line(points, polygons)).reshape(-1, 4)
-    return _haversine_km(c[:, 0], c[:, 1], c[:, 2], c[:, 3])
+    return haversine_km(c[:, 0], c[:, 1], c[:, 2], c[:, 3])
 
 
 def _border_point(line, home, other):
@@ -86,10 +83,12 @@ def locate_crossings(legs: gpd.GeoDataFrame, countries: gpd.GeoSeries | None = N
     countries, ``kind`` (``place``/``border``), ``name``, ``place_key``,
     ``x``, ``y`` and the leg's cases and transport_modes. Geometry work runs
     once per distinct leg."""
-    _require(legs, REQUIRED, "route_legs")
-    countries = load_countries() if countries is None else countries
+    require_columns(legs, REQUIRED, "route_legs")
+    if countries is None:
+        raise ResourceError("Border crossings need the country polygons of QGIS's world_map.gpkg "
+                            "(load_countries(path)); none were given.")
     fc, tc = legs["from_country"].astype(object), legs["to_country"].astype(object)
-    crossing = ~_blank(fc) & ~_blank(tc) & (fc != tc)
+    crossing = ~blank(fc) & ~blank(tc) & (fc != tc)
     X = legs[crossing.to_numpy()]
     ends = line_ends(X.geometry.values)
     cols = {c: X[c].to_numpy() if c in X else None for c in
@@ -112,7 +111,7 @@ def locate_crossings(legs: gpd.GeoDataFrame, countries: gpd.GeoSeries | None = N
     dist = np.full((len(U), 2), np.inf)
     for j, (x, y, poly, role, place) in enumerate((("x0", "y0", other, "from_role", "from_place"),
                                                    ("x1", "y1", home, "to_role", "to_place"))):
-        eligible = ~_blank(U[place].astype(object)).to_numpy()
+        eligible = ~blank(U[place].astype(object)).to_numpy()
         if U[role].notna().any():
             eligible &= (U[role] == "transit").to_numpy()
         if eligible.any():
@@ -163,7 +162,7 @@ def _top_modes(R: pd.DataFrame, threshold: int, n: int = 3) -> pd.Series:
     routes; a mode is named only when its route count is publishable."""
     if "transport_modes" not in R or R["transport_modes"].isna().all():
         return pd.Series(dtype=object)
-    codes, items = _cell_items(R["transport_modes"])
+    codes, items = cell_items(R["transport_modes"])
     m = pd.DataFrame({"crossing_id": R["crossing_id"].to_numpy(), "cell": codes}).merge(items, on="cell")
     counts = m.groupby(["crossing_id", "category"]).size().rename("n").reset_index()
     if threshold > 0:
@@ -181,7 +180,7 @@ def aggregate_crossings(legs: gpd.GeoDataFrame, threshold: int = DEFAULT_THRESHO
     located["crossing_key"] = _crossing_ids(located, snap_km) if len(located) else pd.Series(dtype=str)
     located["crossing_id"] = pd.factorize(located["crossing_key"])[0] + 1
     R = located.drop_duplicates(["crossing_id", "route_id"])
-    table = _case_sums(R, ["crossing_id"])
+    table = case_sums(R, ["crossing_id"])
     table.insert(1, "legs", located.groupby("crossing_id").size())
     # position and name: the member point used by most routes
     members = R.groupby(["crossing_id", "x", "y"], dropna=False).size().rename("n").reset_index()

@@ -36,6 +36,8 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import fft as sp_fft
 
+from .errors import RoutesError
+
 #: Kernel names in QGIS's heatmap order (its ``KERNEL`` enum), then ours.
 KERNELS = ("quartic", "triangular", "uniform", "triweight", "epanechnikov", "gaussian")
 #: QGIS's ``OUTPUT_VALUE`` enum.
@@ -46,7 +48,7 @@ GAUSSIAN_SIGMAS = 3.0
 Progress = Callable[[float], None]
 
 
-class DensityError(ValueError):
+class DensityError(RoutesError, ValueError):
     """Input that no density can honestly be computed from (message is for the user)."""
 
 

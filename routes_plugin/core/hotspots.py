@@ -18,6 +18,7 @@ import shapely
 from scipy import stats
 
 from . import suppression
+from .errors import RoutesError
 from .categories import split_cell
 
 ROLES = ("origin", "transit", "destination", "exploitation")
@@ -30,7 +31,7 @@ CLASSES = tuple(f"{side} {level}%" for side in ("hot", "cold") for level, _ in L
 OUTPUT_COLUMNS = ("count", "weight", "gi_z", "p_value", "p_adjusted", "gi_class")
 
 
-class HotspotError(ValueError):
+class HotspotError(RoutesError, ValueError):
     """Input no Gi* can honestly be computed from (message is for the user)."""
 
 

@@ -11,18 +11,12 @@ import pandas as pd
 import shapely
 
 from . import categories as cat
+from .geodesy import haversine_km
 from .routes import IDENTIFYING, Journeys
 
 CRS = "EPSG:4326"
 LAYER_NAMES = ("route_points", "route_legs", "route_lines", "places", "rejected_rows")
 ROUTE_ATTRS = ("cases_low", "cases_high", "year", *cat.CATEGORY_FIELDS)
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def _route_attrs(journeys: Journeys) -> list[str]:

@@ -14,7 +14,7 @@ import pandas as pd
 from .gazetteer import Gazetteer
 from .layers import build_layers, places
 from .readers import RawTable, read_export
-from .routes import parse_routes
+from .routes import DEFAULT_HOME_COUNTRY, parse_routes
 from .postgis import PostgisWriter, file_sha256, is_postgres_uri, redact
 from .store import GeoPackageWriter
 
@@ -42,10 +42,10 @@ class _Steps:
     def __init__(self, feedback, start, end):
         self.feedback, self.start, self.end = feedback, start, end
 
-    def isCanceled(self):  # noqa: N802 (QgsFeedback's name)
+    def isCanceled(self):
         return self.feedback is not None and self.feedback.isCanceled()
 
-    def setProgress(self, p):  # noqa: N802
+    def setProgress(self, p):
         if self.feedback is not None:
             self.feedback.setProgress(self.start + (self.end - self.start) * p / 100)
 
@@ -81,7 +81,7 @@ def _writer(output, path, organisation):
 
 def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrides=None,
                 unresolved="reject", include_identifying=False, feedback=None, gazetteer=None,
-                home_country="KEN", chunk_rows=CHUNK_ROWS, organisation=None) -> LoadResult:
+                home_country=DEFAULT_HOME_COUNTRY, chunk_rows=CHUNK_ROWS, organisation=None) -> LoadResult:
     """Read ``path`` and build (and, with ``output``, write) all layers.
 
     ``overrides``: path of a user overrides CSV for the gazetteer.

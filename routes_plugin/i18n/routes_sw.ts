@@ -174,8 +174,16 @@
       <translation>Kila algorithimu inayochapisha idadi (maeneo hatari, mitiririko, vivuko, muhtasari, sura, majedwali) hutumia hii kama chaguo-msingi. Idadi chini yake hufichwa, huondolewa au huunganishwa, ili vikundi vidogo vya watu visiweze kutambuliwa.</translation>
     </message>
     <message>
+      <source>Chapter regions, their names in each language and the home country.</source>
+      <translation>Maeneo ya sura, majina yake katika kila lugha na nchi ya nyumbani.</translation>
+    </message>
+    <message>
       <source>Suppress counts below</source>
       <translation>Ficha idadi chini ya</translation>
+    </message>
+    <message>
+      <source>Country pack</source>
+      <translation>Kifurushi cha nchi</translation>
     </message>
   </context>
 </TS>

@@ -149,7 +149,7 @@ class LoadDialog(QDialog):
         if not self.input.filePath():
             QMessageBox.warning(self, self.windowTitle(), tr("Choose an export file first."))
             return
-        import processing
+        from qgis import processing
 
         self.accept()
         processing.execAlgorithmDialog(ALG_ID, self.parameters())

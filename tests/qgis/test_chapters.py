@@ -31,7 +31,7 @@ def _points(gpkg):
 
 
 def _run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 

@@ -46,11 +46,11 @@ class Log:
                 super().__init__()
                 self.lines = []
 
-            def pushInfo(self, info):  # noqa: N802
+            def pushInfo(self, info):
                 self.lines.append(info)
                 super().pushInfo(info)
 
-            def pushWarning(self, warning):  # noqa: N802
+            def pushWarning(self, warning):
                 self.lines.append(warning)
                 super().pushWarning(warning)
 
@@ -137,7 +137,7 @@ def test_styles_render(qgis_processing, rounds, tmp_path):
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtGui import QColor
 
-    from trafficking_routes.processing.qgis_io import apply_style
+    from trafficking_routes.routes_plugin.edge.styles import apply_style
 
     out = run({"BEFORE": lines_of(rounds[2019]), "AFTER": lines_of(rounds[2020]), "LEVEL": 3, "SUPPRESS_BELOW": 5,
                "OUTPUT": str(tmp_path / "p.gpkg"), "OUTPUT_CORRIDORS": str(tmp_path / "c.gpkg")})

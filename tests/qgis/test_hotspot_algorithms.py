@@ -14,7 +14,7 @@ pytestmark = pytest.mark.qgis_app
 
 
 def run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 
