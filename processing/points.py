@@ -69,8 +69,10 @@ def projected_crs(frame, target: QgsCoordinateReferenceSystem, feedback):
     return crs
 
 
-def read_points(alg, parameters, context, feedback):
-    """The filtered points projected for computing: ``(frame, crs, weight_field)``."""
+def read_points(alg, parameters, context, feedback, project: bool = True):
+    """The filtered points projected for computing: ``(frame, crs, weight_field)``;
+    with ``project`` False in the layer's own CRS (``crs`` None: the caller
+    chooses one, e.g. for a study area)."""
     from ..routes_plugin.core import hotspots
 
     category = alg.parameterAsString(parameters, "CATEGORY_FIELD", context)
@@ -85,10 +87,14 @@ def read_points(alg, parameters, context, feedback):
         frame = frame.explode(index_parts=False)
     if frame.empty:
         raise RoutesError("No points to work on: the layer is empty or the role/category filter kept nothing.")
-    crs = projected_crs(frame, alg.parameterAsCrs(parameters, "TARGET_CRS", context), feedback)
+    if frame.crs is None:
+        raise RoutesError("The layer has no CRS: set one in the layer's properties.")
+    crs = projected_crs(frame, alg.parameterAsCrs(parameters, "TARGET_CRS", context), feedback) if project else None
     feedback.pushInfo(f"{len(frame)} point(s) after filtering.")
     if weight:
         missing = int(frame[weight].isna().sum())
         if missing:
             feedback.pushWarning(f"{missing} point(s) have no {weight}: they weigh 0.")
+    if crs is None:
+        return frame, None, weight
     return (frame if frame.crs == crs else frame.to_crs(crs)), crs, weight

@@ -2,8 +2,9 @@
 
 The density is computed in ``routes_plugin.core.density`` (binning + FFT, on
 the same grid and with the same kernels as QGIS's heatmap); this file reads the
-points (``processing/points.py``, shared with routes:hotspotsignificance),
-writes the GeoTIFF and styles it.
+points (``processing/points.py``) and finds the study area
+(``processing/study_area.py``), both shared with routes:hotspotsignificance,
+writes the GeoTIFF and styles it (docs/hotspots.md).
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from qgis.core import (
 )
 
 from ...routes_plugin.core.errors import RoutesError
-from ...routes_plugin.edge.styles import stretch_ramp, style_output
+from ...routes_plugin.edge.styles import style_output
 from ..base import RoutesAlgorithm
 from ..points import add_point_parameters, read_points
+from ..study_area import add_study_area_parameters, crs_text, density_style, qgis_version, resolve_study_area
 
 KERNEL_LABELS = ("Quartic", "Triangular", "Uniform", "Triweight", "Epanechnikov", "Gaussian (sigma = radius / 3)")
 OUTPUT_VALUE_LABELS = ("Raw", "Scaled")
@@ -35,30 +37,43 @@ class HotspotDensity(RoutesAlgorithm):
     HELP = (
         "Kernel density (heatmap) of points — e.g. route stops of one role or one transport mode, weighted by "
         "cases — as a GeoTIFF, styled on load with a colour ramp and transparent where the density is zero.\n\n"
-        "With the same Point layer, Radius, Pixel size, Weight, Kernel, Decay and Output value, the grid (extent, "
+        "With the same Point layer, Radius, Pixel size, Weight, Kernel, Decay and Output value, and local data "
+        "(see Study area), the grid (extent, "
         "alignment, size) and the values are those of QGIS's own Heatmap (Kernel Density Estimation), pixel for "
         "pixel; it is computed by binning and FFT convolution instead of point by point, so it is many times "
         "faster. Pixels QGIS leaves as nodata are 0 here.\n\n"
-        "Distances are computed in a projected CRS: the layer's own, the one you give, or (for a layer in "
-        "degrees) the UTM zone of the points' centre, reported in the log. The radius must be at least one "
-        "pixel.\n\n"
+        "Study area: the density covers the Study area polygons (default: the country pack's chapter regions, "
+        "Kenya: the whole country, from QGIS's world map; the same ground as Hotspot significance); only points "
+        "inside it (or within 5 km of its outline) count, and pixels outside it are transparent. When every "
+        "point lies within a small part of that area (local data), the points' own extent is used, exactly as "
+        "QGIS's heatmap does. An Extent can be given instead.\n\n"
+        "Distances are computed in a projected CRS chosen for the study area (its UTM zone, or an equal-area "
+        "projection centred on it; the layer's own for local data in a projected layer) unless you give one; "
+        "it is reported in the log. Radius and Pixel size 0 (the defaults) are chosen from the study area: "
+        "about 1000 pixels across it and a radius of a twentieth of its width (Kenya: 1 km pixels, 50 km). "
+        "The radius must be at least one pixel.\n\n"
+        "The scaled quartic kernel follows the QGIS in use: QGIS 3.40.4 / 3.42 corrected its normalising "
+        "constant (116 became 16, QGIS issue 60616); older QGIS versions get the old constant. The legend "
+        "reads 'relative density', low to high.\n\n"
         "Kernels: Quartic, Triangular, Uniform, Triweight and Epanechnikov as in QGIS (same order, same "
         "formulas, same 'scaled' constants), plus Gaussian with standard deviation radius / 3, cut off at the "
         "radius. Output value: Raw (sum of weight x kernel, 1 at a point) or Scaled (QGIS's normalisation).")
 
     def initAlgorithm(self, config=None):
         add_point_parameters(self)
-        p = QgsProcessingParameterNumber(self.RADIUS, "Radius", Qgis.ProcessingNumberParameterType.Double, 50000.0,
-                                         minValue=0.0)
+        add_study_area_parameters(self, extent=True)
+        p = QgsProcessingParameterNumber(self.RADIUS, "Radius (0 = from the study area)",
+                                         Qgis.ProcessingNumberParameterType.Double, 0.0, minValue=0.0)
         p.setHelp("Search radius (bandwidth) of the kernel, in the projected CRS's units (metres) or in pixels "
-                  "(see Radius unit).")
+                  "(see Radius unit). 0: a twentieth of the study area's width, rounded (Kenya: 50 km).")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.RADIUS_UNIT, "Radius unit", RADIUS_UNITS, defaultValue=0)
         p.setHelp("Whether Radius is in map units of the projected CRS (as in QGIS's heatmap) or in pixels.")
         self.addParameter(p)
-        p = QgsProcessingParameterNumber(self.PIXEL_SIZE, "Pixel size", Qgis.ProcessingNumberParameterType.Double, 1000.0,
-                                         minValue=0.0)
-        p.setHelp("Side of a square pixel in the projected CRS's units (metres).")
+        p = QgsProcessingParameterNumber(self.PIXEL_SIZE, "Pixel size (0 = from the study area)",
+                                         Qgis.ProcessingNumberParameterType.Double, 0.0, minValue=0.0)
+        p.setHelp("Side of a square pixel in the projected CRS's units (metres). 0: about 1000 pixels across the "
+                  "study area, rounded (Kenya: 1 km).")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.KERNEL, "Kernel shape", KERNEL_LABELS, defaultValue=0)
         p.setHelp("QGIS's five kernels in QGIS's order, then Gaussian (sigma = radius / 3, cut off at the radius).")
@@ -82,11 +97,29 @@ class HotspotDensity(RoutesAlgorithm):
 
         from ...routes_plugin.core import density
 
-        frame, crs, weight = read_points(self, parameters, context, steps.next("Reading the points"))
-        pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+        from ...routes_plugin.core import study_area as sa
+
+        frame, _, weight = read_points(self, parameters, context, steps.next("Reading the points"), project=False)
+        area, local = resolve_study_area(self, parameters, context, frame)
+        steps.pushInfo(area.describe())
+        frame = frame.to_crs(area.crs) if frame.crs != area.crs else frame
+        if not local:
+            keep = sa.inside(frame, area)
+            if not keep.all():
+                steps.pushInfo(f"{int((~keep).sum())} of {len(frame)} points lie outside {area.name} and are "
+                               "not used.")
+            frame = frame[keep]
+            if frame.empty:
+                raise RoutesError(f"No point lies in {area.name}: choose a Study area (or Extent) that holds the "
+                                  "points, or another Country pack.")
+        auto_pixel, auto_radius = density.default_pixel_and_radius(frame.total_bounds if local else area.bounds)
+        pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context) or auto_pixel
         radius = self.parameterAsDouble(parameters, self.RADIUS, context)
-        if self.parameterAsEnum(parameters, self.RADIUS_UNIT, context) == 1:
+        if radius and self.parameterAsEnum(parameters, self.RADIUS_UNIT, context) == 1:
             radius *= pixel
+        radius = radius or auto_radius
+        if radius == auto_radius or pixel == auto_pixel:
+            steps.pushInfo(f"Pixel size {pixel:g} m, radius {radius:g} m (chosen from the study area where not given).")
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not output.lower().endswith((".tif", ".tiff")):
             raise RoutesError("The density is written as a GeoTIFF: give a .tif output file.")
@@ -96,10 +129,13 @@ class HotspotDensity(RoutesAlgorithm):
             frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), weights, radius, pixel,
             density.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)],
             density.OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)],
+            extent=None if local else area.bounds,
             decay=self.parameterAsDouble(parameters, self.DECAY, context),
-            progress=steps.callback())
+            progress=steps.callback(), qgis_version=qgis_version())
+        if area.geometry is not None:
+            density.mask_outside(array, grid, area.reach)
         steps.pushInfo(f"Grid: {grid.cols} x {grid.rows} pixels of {pixel:g}; peak {array.max():.6g}.")
         steps.next("Writing the GeoTIFF")
-        density.write_geotiff(output, array, grid, crs.to_wkt())
-        style_output(context, output, "hotspot_density", stretch_ramp(array.max()))
-        return {self.OUTPUT: output, "CRS": crs.to_string()}
+        density.write_geotiff(output, array, grid, area.crs.to_wkt())
+        style_output(context, output, "hotspot_density", density_style(array.max()))
+        return {self.OUTPUT: output, "CRS": crs_text(area.crs)}

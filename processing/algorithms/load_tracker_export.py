@@ -24,6 +24,8 @@ FORMAT_LABELS = ("Detect from the file", "Tracker export, CSV", "Tracker export,
 UNRESOLVED = ("reject", "country")
 UNRESOLVED_LABELS = ("Reject the row (listed in rejected_rows with suggestions)",
                      "Keep the place at country level (flagged, listed as a warning)")
+UNCERTAIN_MODES = ("stop", "map")
+UNCERTAIN_LABELS = ("Stop, naming the column and the field it probably is", "Map it to that field and warn")
 #: layer -> (output id, geometry type, shipped style)
 LAYERS = {
     "route_points": ("ROUTE_POINTS", Qgis.ProcessingSourceType.VectorPoint, "route_points"),
@@ -40,6 +42,7 @@ class LoadTrackerExport(RoutesAlgorithm):
     INPUT, OUTPUT, PROFILE, SHEET, FORMAT = "INPUT", "OUTPUT", "PROFILE", "SHEET", "FORMAT"
     OVERRIDES, UNRESOLVED, INCLUDE_IDENTIFYING = "OVERRIDES", "UNRESOLVED", "INCLUDE_IDENTIFYING"
     HOME_COUNTRY = "HOME_COUNTRY"
+    UNCERTAIN = "UNCERTAIN"
 
     HELP = (
         "Reads a route-data export (one row per reported route: origin, transit points, intended "
@@ -73,7 +76,8 @@ class LoadTrackerExport(RoutesAlgorithm):
                   "profile, which knows English and Swahili headers. See docs/export-format.md.")
         self.addParameter(p)
         p = QgsProcessingParameterString(self.SHEET, "Sheet (XLSX only)", optional=True)
-        p.setHelp("Name of the worksheet to read; empty reads the first sheet.")
+        p.setHelp("Name (or 0-based number) of the worksheet to read; empty reads the sheet whose header best "
+                  "matches the export fields (the first one on ties). The log says which sheet was read.")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.FORMAT, "File format", options=list(FORMAT_LABELS), defaultValue=0)
         p.setHelp("Detect from the file (default), or force one of the supported layouts.")
@@ -94,6 +98,13 @@ class LoadTrackerExport(RoutesAlgorithm):
         p.setHelp("Transit points have no country column: each is looked up in the route's origin country, then "
                   "in this country (ISO code or name; the network's own country), then anywhere. Empty: the "
                   "country pack's home country. A name that still matches several places is reported as ambiguous.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.UNCERTAIN, "Uncertain column matches", options=list(UNCERTAIN_LABELS),
+                                       defaultValue=0)
+        p.setHelp("A column whose header only probably names a field (a near miss such as 'Estmated cases'): "
+                  "stop and name the column and the field it probably is (default), or map it and warn. Headers "
+                  "that match an alias, its normalised words or an English/Swahili synonym always map, and the "
+                  "log lists which header was taken for which field. See docs/export-format.md.")
         self.addParameter(p)
         p = QgsProcessingParameterBoolean(self.INCLUDE_IDENTIFYING, "Include identifying columns (organisation, notes)",
                                           defaultValue=False)
@@ -139,6 +150,7 @@ class LoadTrackerExport(RoutesAlgorithm):
             include_identifying=self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context),
             home_country=self.parameterAsString(parameters, self.HOME_COUNTRY, context) or country.home_country,
             feedback=feedback,
+            uncertain=UNCERTAIN_MODES[self.parameterAsEnum(parameters, self.UNCERTAIN, context)],
         )
         rejected = result.layers["rejected_rows"]
         for row in rejected.head(50).astype(object).where(rejected.head(50).notna(), "").itertuples():

@@ -213,7 +213,7 @@ class GeoPackageWriter:
             for name in sorted(self.spatial):
                 ds.ReleaseResultSet(ds.ExecuteSQL(f"SELECT CreateSpatialIndex('{name}', 'geom')"))
             ds = None
-        except Exception as exc:  # noqa: BLE001 - RuntimeError from GDAL
+        except Exception as exc:  # RuntimeError from GDAL, and more
             raise self._error("the spatial indexes", exc) from None
 
     def commit(self) -> Path:

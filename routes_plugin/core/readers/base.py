@@ -92,6 +92,16 @@ class RawTable:
     unmapped: list[str]
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    header_rows: list[int] = field(default_factory=lambda: [1])  # the header's row(s) in the file
+    sheet: str | None = None       # the XLSX sheet read
+    notices: list[str] = field(default_factory=list)   # how the file was read (sheet, header row)
+    alerts: list[str] = field(default_factory=list)    # warnings for the top of the log
+    match_kinds: dict[str, str] = field(default_factory=dict)  # field -> how its header matched
+
+    @property
+    def skipped(self) -> list[Problem]:
+        """Rows that are not data: titles above the header, notes below the data."""
+        return [p for p in self.problems if p.severity == "skipped"]
 
 
 def rows_text(rows: list[int], limit: int = 20) -> str:
