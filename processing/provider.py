@@ -12,6 +12,7 @@ def algorithm_classes():
     """Every algorithm of the provider."""
     from .algorithms.border_crossings import BorderCrossings
     from .algorithms.chapter_maps import ChapterMaps
+    from .algorithms.compare_rounds import CompareRounds
     from .algorithms.export_table import ExportTable
     from .algorithms.flow_aggregation import FlowAggregation
     from .algorithms.hotspot_density import HotspotDensity
@@ -21,7 +22,7 @@ def algorithm_classes():
     from .algorithms.report import Report
 
     return [LoadTrackerExport, HotspotDensity, HotspotSignificance, FlowAggregation, BorderCrossings,
-            RegionalSummary, ChapterMaps, ExportTable, Report]
+            RegionalSummary, ChapterMaps, ExportTable, Report, CompareRounds]
 
 
 class ShippedModel(QgsProcessingModelAlgorithm):

@@ -551,3 +551,8 @@ def _node_table(E, F, internal, legs_e, info, pos) -> gpd.GeoDataFrame:
     cols = ["code", "node_id", "name", "level", "country", "routes", "cases_low", "cases_high",
             "routes_out", "routes_in", "routes_through", "routes_internal", "position"]
     return gpd.GeoDataFrame(nodes[cols], geometry=shapely.points(p["x"].to_numpy(), p["y"].to_numpy()), crs=CRS)
+
+
+#: the unit rules (node ids at a level, distinct rows) shared with the round comparison (core/rounds.py)
+node_of = _node_of
+factorize_rows = _factorize_rows

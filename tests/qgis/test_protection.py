@@ -121,6 +121,9 @@ def outputs(plugin, sample_with_extras, tmp_path_factory):
     report = run("routes:report", {"ROUTES": str(routes), "CROSSINGS": gpkg("crossings"), "EXPORT": str(sample),
                                    "LANGUAGE": 0, "DPI": 72, **s, "OUTPUT": str(out / "report")})
     files["report"] = [Path(report["REPORT_EN"])]
+    run("routes:comparerounds", {"BEFORE": layer("route_lines"), "AFTER": layer("route_points"), "LEVEL": 0, **s,
+                                 "OUTPUT": gpkg("rounds"), "OUTPUT_CORRIDORS": gpkg("round_corridors")})
+    files["comparerounds"] = [out / "rounds.gpkg", out / "round_corridors.gpkg"]
     files["chaptermaps"] = []  # its counts are the regional summary's (checked above); PDFs are checked by test_chapters
     files["hotspotdensity"] = []  # a density raster: no counts, no attributes
     walked = {a.name() for a in QgsApplication.processingRegistry().providerById("routes").algorithms()
