@@ -45,6 +45,7 @@ def _writable(folder: Path) -> None:
 
 class ChapterMaps(QgsProcessingAlgorithm):
     ROUTE_POINTS, DENSITY, FLOWS, CROSSINGS = "ROUTE_POINTS", "DENSITY", "FLOWS", "CROSSINGS"
+    ROUTE_LEGS = "ROUTE_LEGS"
     REGION_NAMES, LANGUAGE, FORMAT, DPI = "REGION_NAMES", "LANGUAGE", "FORMAT", "DPI"
     COMBINED_PDF, TEMPLATE, SOURCE, OUTPUT_FOLDER = "COMBINED_PDF", "TEMPLATE", "SOURCE", "OUTPUT_FOLDER"
 
@@ -84,6 +85,12 @@ class ChapterMaps(QgsProcessingAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         add_region_parameters(self, self.ROUTE_POINTS)
+        p = QgsProcessingParameterVectorLayer(self.ROUTE_LEGS, "Route legs (default: route_legs next to the points)",
+                                              [QgsProcessing.TypeVectorLine], optional=True)
+        p.setHelp("route_legs from Load tracker export. Empty: the route_legs layer of the route points' "
+                  "GeoPackage, else legs rebuilt from the route points. The maps draw the legs of the routes "
+                  "touching each region, place to place.")
+        self.addParameter(p)
         for name, label, kind, help_text in (
                 (self.FLOWS, "Flows", QgsProcessing.TypeVectorLine, "Flow lines from 'Flow aggregation'."),
                 (self.CROSSINGS, "Border crossings", QgsProcessing.TypeVectorPoint,
@@ -160,7 +167,15 @@ class ChapterMaps(QgsProcessingAlgorithm):
         if not data:
             data["points"] = self.parameterAsVectorLayer(parameters, self.ROUTE_POINTS, context)
         project = context.project() or QgsProject.instance()
-        layers = ChapterLayers.prepare(project, region_layer, name_field, data, language)
+        from ...routes_plugin.layouts.map_region import read_legs, regions_of_points
+
+        legs = read_legs(self.parameterAsVectorLayer(parameters, self.ROUTE_LEGS, context),
+                         self.parameterAsVectorLayer(parameters, self.ROUTE_POINTS, context))
+        region_of_point = regions_of_points(points, _regions, name_field,
+                                            self.parameterAsVectorLayer(parameters, "REGIONS", context) is not None)
+        layers = ChapterLayers.prepare(project, region_layer, name_field, data, language, points=points, legs=legs,
+                                       region_of_point=region_of_point,
+                                       threshold=self.parameterAsInt(parameters, "SUPPRESS_BELOW", context))
         years = points["year"].dropna() if "year" in points.columns else []
         years_text = (f"{int(min(years))}–{int(max(years))}" if len(years) else texts.text("years_unknown", language))
         source = self.parameterAsString(parameters, self.SOURCE, context) or texts.text("default_source", language)
@@ -180,6 +195,8 @@ class ChapterMaps(QgsProcessingAlgorithm):
             layouts.append(layout)
             feedback.pushInfo(f"{region}: {', '.join(os.path.basename(w) for w in written[-len(formats):])}")
             feedback.setProgress(100.0 * (i + 1) / (len(chosen) + 1))
+        for note in layers.maps.log:
+            feedback.pushInfo(note)
         combined = None
         if self.parameterAsBool(parameters, self.COMBINED_PDF, context) and layouts:
             try:
