@@ -188,7 +188,7 @@ class ChapterLayers:
 
     def region_layer(self, region: str) -> QgsVectorLayer:
         """The chapter region alone (a filtered copy), tinted."""
-        layer = _outline(self.regions.clone(), "122,0,25,40", "#7a0019", 0.7)
+        layer = _outline(self.regions.clone(), "253,236,166,110", "#4a4a4a", 0.55)
         quoted = region.replace("'", "''")
         base = self.regions.subsetString()  # e.g. the default regions' adm0_a3 = 'KEN'
         name = f'"{self.name_field}" = \'{quoted}\''

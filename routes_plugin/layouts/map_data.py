@@ -156,7 +156,11 @@ def count_classes(values, k: int = 4, minimum: int = 1) -> list[tuple[int, int |
         return [(low0, None)]
     uniq = np.unique(v)
     k = max(1, min(k, len(uniq)))
-    breaks = mapclassify.FisherJenks(v, k=k).bins if k > 1 else np.array([v.max()])
+    import warnings
+
+    with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fast enough here
+        warnings.simplefilter("ignore")
+        breaks = mapclassify.FisherJenks(v, k=k).bins if k > 1 else np.array([v.max()])
     # a class is [low, next_low - 1]; its start is the rounded break of the class below + 1
     starts = [low0]
     for b in breaks[:-1]:
@@ -224,7 +228,7 @@ def _legs_from_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def chapter_map_data(legs: gpd.GeoDataFrame | None, points: gpd.GeoDataFrame, route_ids, frame, crs,
                      threshold: int, neighbour_pairs: set[frozenset], countries: gpd.GeoSeries | None = None,
                      country_names: dict | None = None, towns: pd.DataFrame | None = None,
-                     language: str = "en", home: str | None = None) -> dict:
+                     language: str = "en", home: str | None = None, region: str | None = None) -> dict:
     """The layers of one chapter map (see the module docstring). ``frame``:
     ``(xmin, ymin, xmax, ymax)`` in ``crs``; ``legs`` may be None (rebuilt
     from ``points``); ``country_names``: ISO3 -> name in the chapter's language."""
@@ -253,7 +257,8 @@ def chapter_map_data(legs: gpd.GeoDataFrame | None, points: gpd.GeoDataFrame, ro
     if len(crossings) and len(places):
         near = places.geometry.apply(lambda g: crossings.distance(g).min() < 0.02 * (frame[2] - frame[0]))
         places.loc[near, "label"] = None
-    town_layer = _towns(towns, crs, inner, places, frame) if towns is not None else _empty(crs)
+    town_layer = _towns(towns, crs, inner, places, frame, region=region, home=home) if towns is not None \
+        else _empty(crs)
     return {"flows": flows, "edge_labels": edge, "places": places, "crossings": crossings, "towns": town_layer,
             "points_in_frame": _project(points.geometry, points.crs, crs).within(inner).sum(),
             "legs": L}
@@ -432,8 +437,15 @@ def _km(a, b) -> float:
     return 111.2 * math.hypot((a.x - b.x) * math.cos(lat), a.y - b.y)
 
 
-def _crossings(land_legs, crs, inner, threshold, countries, country_names=None):
-    from ..core.crossings import aggregate_crossings
+def _crossings(land_legs, crs, inner, threshold, countries, country_names=None, merge_km: float = 15.0):
+    """Land-border crossings of ``land_legs`` in the frame, counted in distinct routes.
+
+    :func:`core.crossings.locate_crossings` places each crossing leg; here a
+    crossing is named by the two countries whose border is actually there
+    (a road leg Busia → Juba leaves Kenya into Uganda, not South Sudan), and
+    crossing points within ``merge_km`` on the same border are one crossing,
+    named after the place among them when there is one."""
+    from ..core.crossings import locate_crossings
 
     cols = ["name", "countries", "routes", "label"]
     if not len(land_legs) or countries is None:
@@ -442,27 +454,68 @@ def _crossings(land_legs, crs, inner, threshold, countries, country_names=None):
     legs = land_legs[crossing].drop(columns=["mode", "in0", "in1"], errors="ignore")
     if not len(legs):
         return _empty(crs, cols)
-    res = aggregate_crossings(legs, threshold=threshold, countries=countries)
-    C = res.crossings[res.crossings["crossing_id"] > 0]
-    C = C.to_crs(crs)
-    C = C[C.within(inner)].copy()
+    located, _skipped = locate_crossings(legs, countries)
+    located = located.dropna(subset=["x", "y"]).reset_index(drop=True)
+    if not len(located):
+        return _empty(crs, cols)
+    pts = gpd.GeoSeries(shapely.points(located["x"].to_numpy(float), located["y"].to_numpy(float)), crs="EPSG:4326")
+    # the two countries nearest the point: the border it lies on (only countries within ~1° are measured)
+    pairs = []
+    pp = pts.to_crs(crs)
+    for g, gp, fc in zip(pts, pp, located["from_country"].astype(str)):
+        close = countries[countries.intersects(g.buffer(1.0))]
+        d = gpd.GeoSeries(close.values, index=close.index, crs="EPSG:4326").to_crs(crs).distance(gp).sort_values() \
+            if len(close) else pd.Series(dtype=float)
+        if not len(d):
+            pairs.append((fc, fc))
+            continue
+        a = fc if fc in d.index and d[fc] < merge_km * 1000 else d.index[0]
+        b = next((c for c in d.index if c != a), a)
+        pairs.append(tuple(sorted((a, b))))
+    located["pair"] = pairs
+    located["px"], located["py"] = pp.x.to_numpy(), pp.y.to_numpy()
+    # cluster: same border, within merge_km of the group's first (most used) point
+    used = located.groupby(["px", "py"]).size().rename("n")
+    located = located.join(used, on=["px", "py"]).sort_values("n", ascending=False, kind="stable")
+    heads, group = [], []
+    for r in located.itertuples():
+        h = next((i for i, (pair, x, y) in enumerate(heads)
+                  if pair == r.pair and math.hypot(r.px - x, r.py - y) < merge_km * 1000), None)
+        if h is None:
+            heads.append((r.pair, r.px, r.py))
+            h = len(heads) - 1
+        group.append(h)
+    located["group"] = group
+    T = located.groupby("group").agg(routes=("route_id", "nunique"), pair=("pair", "first"),
+                                     x=("px", "first"), y=("py", "first")).reset_index()
+    named = located[located["kind"] == "place"].dropna(subset=["name"])
+    T["name"] = T["group"].map(named.groupby("group")["name"].agg(lambda v: v.value_counts().index[0]))
+    T = suppress(T, ["routes"], threshold, DROP)
     names = country_names or {}
-    C["label"] = [f"{n} ({int(r)})" if isinstance(n, str) and n else
-                  f"{names.get(a, a)}–{names.get(b, b)} ({int(r)})"
-                  for n, a, b, r in zip(C["name"], C["country_a"], C["country_b"], C["routes"])]
-    C.attrs["suppressed"] = int(res.report.get("crossings_suppressed", 0))
+    T["countries"] = [f"{names.get(a, a)}–{names.get(b, b)}" for a, b in T["pair"]]
+    T["label"] = [f"{n} ({int(r)})" if isinstance(n, str) and n else f"{c} ({int(r)})"
+                  for n, c, r in zip(T["name"], T["countries"], T["routes"])]
+    C = gpd.GeoDataFrame(T[["name", "countries", "routes", "label"]],
+                         geometry=shapely.points(T["x"].to_numpy(float), T["y"].to_numpy(float)), crs=crs)
+    C = C[C.within(inner)].copy()
+    C.attrs["suppressed"] = int(T.attrs.get("suppressed_rows", 0))
     return C
 
 
 def gazetteer_towns(places: pd.DataFrame) -> pd.DataFrame:
     """Populated places (name, lat, lon, population, country) of a gazetteer table."""
     t = places[(places["kind"] == "place") & (places["population"] > 0)]
-    return t[["name", "lat", "lon", "population", "country"]].sort_values("population", ascending=False)
+    cols = ["name", "lat", "lon", "population", "country"] + (["region"] if "region" in t.columns else [])
+    return t[cols].sort_values("population", ascending=False)
 
 
-def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX):
-    """The ``n`` largest towns in the frame, none close to a route place or to a larger town."""
+def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX, region=None, home=None):
+    """The ``n`` largest towns in the frame, the chapter region's own first, none
+    close to a route place or to a larger town."""
     t = towns
+    if region is not None and "region" in t.columns:
+        own = (t["region"] == region) & (t["country"] == home if home else True)
+        t = pd.concat([t[own], t[~own]])
     geo = _project(shapely.points(t["lon"].to_numpy(float), t["lat"].to_numpy(float)), "EPSG:4326", crs)
     t = gpd.GeoDataFrame(t.reset_index(drop=True), geometry=geo.values, crs=crs)
     t = t[t.within(inner)]

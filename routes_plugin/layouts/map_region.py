@@ -128,7 +128,7 @@ class RegionMaps:
         self.countries = load_countries(world_map)
         self.neighbours = md.land_neighbours_geonames() or md.land_neighbours(self.countries)
         places = pd.read_csv(DATA_DIR / "places.csv.gz", keep_default_na=False,
-                             usecols=["kind", "name", "lat", "lon", "population", "country"])
+                             usecols=["kind", "name", "lat", "lon", "population", "country", "region"])
         self.towns = md.gazetteer_towns(places)
         codes = set(self.points["country"].dropna().astype(str))
         if self.legs is not None:
@@ -287,18 +287,18 @@ def _arrow_line(colour: str, width: float, pen=None) -> QgsLineSymbol:
         line.setPenStyle(pen)
     symbol = QgsLineSymbol()
     symbol.changeSymbolLayer(0, line)
-    for placement, enabled in ((Qgis.MarkerLinePlacement.CentralPoint, "coalesce(\"direction\", '') <> 'out'"),
-                               (Qgis.MarkerLinePlacement.LastVertex, "coalesce(\"direction\", '') = 'out'")):
-        head = QgsSimpleMarkerSymbolLayer(Qgis.MarkerShape.ArrowHeadFilled, 3.0)
-        head.setColor(QColor(colour))
-        head.setStrokeColor(QColor(255, 255, 255))
-        head.setStrokeWidth(0.2)
-        head.setSizeUnit(QgsUnitTypes.RenderMillimeters)
-        marker_line = QgsMarkerLineSymbolLayer(True)
-        marker_line.setPlacements(placement)
-        marker_line.setSubSymbol(_marker(head))
-        marker_line.setDataDefinedProperty(QgsSymbolLayer.Property.LayerEnabled, QgsProperty.fromExpression(enabled))
-        symbol.appendSymbolLayer(marker_line)
+    head = QgsSimpleMarkerSymbolLayer(Qgis.MarkerShape.ArrowHeadFilled, 3.0)
+    head.setColor(QColor(colour))
+    head.setStrokeColor(QColor(255, 255, 255))
+    head.setStrokeWidth(0.2)
+    head.setSizeUnit(QgsUnitTypes.RenderMillimeters)
+    marker_line = QgsMarkerLineSymbolLayer(True)
+    marker_line.setPlacements(Qgis.MarkerLinePlacement.CentralPoint)
+    marker_line.setSubSymbol(_marker(head))
+    # a line leaving the frame: its arrowhead on the frame edge (the legend shows the central one)
+    marker_line.setDataDefinedProperty(QgsSymbolLayer.Property.Placement, QgsProperty.fromExpression(
+        "CASE WHEN \"direction\" = 'out' THEN 'lastvertex' ELSE 'centerpoint' END"))
+    symbol.appendSymbolLayer(marker_line)
     return symbol
 
 
@@ -508,7 +508,7 @@ def fill_region_map(map_item: QgsLayoutItemMap, maps: RegionMaps, region: str, e
     region_names = {maps.home: maps.country_names.get(maps.home, maps.home)}
     data = md.chapter_map_data(maps.legs, maps.points, ids, frame, crs.toWkt(), maps.threshold, maps.neighbours,
                                maps.countries, {**maps.country_names, **region_names}, maps.towns, maps.language,
-                               home=maps.home)
+                               home=maps.home, region=region)
     notes = []
     layers = []
     edge = data["edge_labels"]
