@@ -312,13 +312,14 @@ def _flows(L, ends, in0, in1, crs, win, threshold, country_names, countries, hom
     rows = []
     for (_, leg), e, a, b in zip(L.iterrows(), ends, in0, in1):
         fc, tc = str(leg["from_country"]), str(leg["to_country"])
-        o = (leg["from_key"], leg["from_place"], e[0], e[1]) if a or fc == home else \
-            ("country:" + fc, fc, *cpos.get(fc, e[:2]))
-        d = (leg["to_key"], leg["to_place"], e[2], e[3]) if b or tc == home else \
-            ("country:" + tc, tc, *cpos.get(tc, e[2:]))
+        o = (leg["from_key"], leg["from_place"], e[0], e[1]) if a else \
+            (_home_region(leg, "from_", e[:2]) if fc == home else ("country:" + fc, fc, *cpos.get(fc, e[:2])))
+        d = (leg["to_key"], leg["to_place"], e[2], e[3]) if b else \
+            (_home_region(leg, "to_", e[2:]) if tc == home else ("country:" + tc, tc, *cpos.get(tc, e[2:])))
         direction = "inside" if a and b else ("out" if a else "in")
         far = None if direction == "inside" else (d if direction == "out" else o)
-        country = None if far is None else (far[0] if str(far[0]).startswith("country:") else "place:" + str(far[1]))
+        country = None if far is None else (far[0] if str(far[0]).startswith(("country:", "region:"))
+                                            else "place:" + str(far[1]))
         rows.append((leg["route_id"], o[0], o[1], o[2], o[3], d[0], d[1], d[2], d[3], leg["mode"], direction, country))
     R = pd.DataFrame(rows, columns=["route_id", "o", "origin", "ox", "oy", "d", "destination", "dx", "dy", "mode",
                                     "direction", "country"])
@@ -357,10 +358,36 @@ def _flows(L, ends, in0, in1, crs, win, threshold, country_names, countries, hom
         pt = main.interpolate(main.length - step if r.direction == "out" else step)
         labels.append({"country": r.country, "direction": r.direction, "mode": r.mode, "routes": int(r.routes),
                        "country_name": _far_name(r.country, country_names), "geometry": pt})
+    labels = _cluster_labels(labels, 0.09 * (win.bounds[2] - win.bounds[0]))
     edge = gpd.GeoDataFrame(labels, geometry="geometry", crs=crs) if labels else \
-        _empty(crs, ["country", "direction", "mode", "routes", "country_name"])
+        _empty(crs, ["country", "direction", "mode", "routes", "country_name", "members"])
     edge.attrs["suppressed"] = int(E.attrs.get("suppressed_rows", 0))
     return flows, edge
+
+
+def _home_region(leg, side, xy):
+    """A far end in the home country, outside the frame: its region (admin-1), so
+    the frame edge says "from Western (12)" rather than one label per town."""
+    region = leg.get(side + "region")
+    if isinstance(region, str) and region.strip():
+        return ("region:" + region, region, xy[0], xy[1])
+    return (leg[side + "key"], leg[side + "place"], xy[0], xy[1])
+
+
+def _cluster_labels(labels: list, distance: float) -> list:
+    """Edge labels of the same direction and mode whose anchors lie within
+    ``distance`` merge into one label listing each far end (largest first)."""
+    out = []
+    for lab in sorted(labels, key=lambda d: -d["routes"]):
+        home = next((c for c in out if c["direction"] == lab["direction"] and c["mode"] == lab["mode"]
+                     and c["geometry"].distance(lab["geometry"]) < distance), None)
+        if home is None:
+            out.append({**lab, "members": [(lab["country_name"], lab["routes"])]})
+        else:
+            home["members"].append((lab["country_name"], lab["routes"]))
+    for c in out:
+        c["members"] = "|".join(f"{n}\t{r}" for n, r in c["members"])
+    return out
 
 
 def _far_name(key, country_names):
@@ -368,7 +395,7 @@ def _far_name(key, country_names):
     if not isinstance(key, str) or not key:
         return None
     kind, _, value = key.partition(":")
-    return country_names.get(value, value) if kind == "country" else value
+    return country_names.get(value, value) if kind in ("country", "region") else value
 
 
 def _main_piece(g):

@@ -374,7 +374,7 @@ def style_places(layer, maps: RegionMaps) -> None:
     renderer.setOrderBy(_order_by_routes())  # small circles drawn over large ones
     renderer.setOrderByEnabled(True)
     layer.setRenderer(renderer)
-    _labels(layer, "label", _format(7.5, bold=True), 9, is_expression=False)
+    _labels(layer, "label", _format(7.5, bold=True), 8, is_expression=False)
 
 
 def _order_by_routes():
@@ -389,7 +389,7 @@ def style_crossings(layer, maps: RegionMaps) -> None:
     m.setStrokeColor(QColor(255, 255, 255))
     m.setStrokeWidth(0.4)
     layer.setRenderer(QgsSingleSymbolRenderer(_marker(m)))
-    _labels(layer, "label", _format(7.5, CROSSING_COLOUR, bold=True), 10, is_expression=False)
+    _labels(layer, "label", _format(7.5, CROSSING_COLOUR, bold=True), 9, is_expression=False)
 
 
 def style_towns(layer, maps: RegionMaps) -> None:
@@ -401,7 +401,7 @@ def style_towns(layer, maps: RegionMaps) -> None:
     # larger towns first
     pal = layer.labeling().settings()
     pal.dataDefinedProperties().setProperty(QgsPalLayerSettings.Property.Priority,
-                                            QgsProperty.fromExpression('8 - min(6, "rank" / 2)'))
+                                            QgsProperty.fromExpression('6 - min(5, "rank" / 2)'))
     layer.setLabeling(QgsVectorLayerSimpleLabeling(pal))
 
 
@@ -411,7 +411,7 @@ def style_edge_labels(layer, maps: RegionMaps) -> None:
     m.setColor(QColor(0, 0, 0, 0))
     m.setStrokeColor(QColor(0, 0, 0, 0))
     layer.setRenderer(QgsSingleSymbolRenderer(_marker(m)))
-    _labels(layer, "label", _format(7.0, "#202020", bold=True), 8, distance=1.5, is_expression=False)
+    _labels(layer, "label", _format(7.0, "#202020", bold=True), 10, distance=1.5, is_expression=False)
 
 
 def style_density(layer: QgsRasterLayer, maps: RegionMaps) -> None:
@@ -480,9 +480,17 @@ def chapter_crs(maps: RegionMaps, region: str) -> QgsCoordinateReferenceSystem:
 
 
 def _edge_text(maps, row) -> str:
+    """"to Saudi Arabia (24)", or for several far ends leaving at the same place
+    "by air to" followed by one "Saudi Arabia (35)" line each."""
     key = {("out", md.AIR): "edge_out_air", ("in", md.AIR): "edge_in_air", ("out", md.SEA): "edge_out_sea",
            ("in", md.SEA): "edge_in_sea", ("out", md.LAND): "edge_out", ("in", md.LAND): "edge_in"}
-    return maps.text(key[(row["direction"], row["mode"])], place=row["country_name"], n=int(row["routes"]))
+    members = [m.split("\t") for m in str(row.get("members") or "").split("|") if m]
+    members = [(texts.region_name(n, maps.language), int(r)) for n, r in members] or \
+        [(row["country_name"], int(row["routes"]))]
+    k = key[(row["direction"], row["mode"])]
+    if len(members) == 1:
+        return maps.text(k, place=members[0][0], n=members[0][1])
+    return "\n".join([maps.text(k + "_head"), *(f"{n} ({r})" for n, r in members)])
 
 
 def fill_region_map(map_item: QgsLayoutItemMap, maps: RegionMaps, region: str, extent: QgsRectangle,
