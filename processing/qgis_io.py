@@ -232,7 +232,11 @@ def apply_style(layer, qml_name: str, adjust=None) -> None:
         layer.loadNamedStyle(str(qml))
     if adjust is not None:
         adjust(layer)
+    # the legend right the first time: the layer tree rebuilds its legend nodes from the new renderer
     layer.triggerRepaint()
+    if hasattr(layer, "legendChanged"):
+        layer.emitStyleChanged()
+        layer.legendChanged.emit()
 
 
 class _StyleOnLoad(QgsProcessingLayerPostProcessorInterface):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
-    QgsClassificationJenks,
     QgsColorBrewerColorRamp,
     QgsDataDefinedSizeLegend,
     QgsCoordinateReferenceSystem,
@@ -26,6 +25,7 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
     QgsProperty,
     QgsRendererCategory,
+    QgsRendererRange,
     QgsSizeScaleTransformer,
 )
 
@@ -34,6 +34,7 @@ from ..qgis_io import check, frame_to_sink, read_frame, require, source_to_frame
 LEVELS = ("place", "county", "region", "country")
 LEVEL_LABELS = ("Place", "County (Kenya; elsewhere the region)", "Region (admin-1; Kenya's 8 regions)", "Country")
 MODES = ("journey", "legs")
+MODES_SHORT = {"journey": "journeys", "legs": "leg by leg"}
 MODE_LABELS = ("Journeys: origin → final destination", "Leg by leg")
 GEOMETRIES = ("curved", "straight", "geodesic")
 GEOMETRY_LABELS = ("Curved arcs (A→B and B→A apart)", "Straight lines", "Geodesic (great circle)")
@@ -91,15 +92,18 @@ def flow_style(size_field=None, colour_field=None, unit="routes", labels=None):
                 categories.append(QgsRendererCategory(value, s, labels.get(value, value)))
             layer.setRenderer(QgsCategorizedSymbolRenderer(colour_field, categories))
         elif size_field:
-            renderer = QgsGraduatedSymbolRenderer(size_field)
-            renderer.setSourceSymbol(symbol.clone())
-            method = QgsClassificationJenks()
-            method.setLabelFormat(f"%1 – %2 {unit}")
-            method.setLabelPrecision(0)
-            renderer.setClassificationMethod(method)
-            renderer.updateClasses(layer, min(5, max(1, len(set(values)))))
-            renderer.setGraduatedMethod(QgsGraduatedSymbolRenderer.GraduatedSize)
-            renderer.setSymbolSizes(0.4, 5.0)
+            # rounded, non-overlapping, non-empty classes (mapclassify), labels in words
+            from ...routes_plugin.layouts.map_data import class_label, count_classes
+
+            classes = count_classes(values, 5, max(1, int(min(values, default=1))))
+            widths = [0.4 + 4.6 * i / max(len(classes) - 1, 1) for i in range(len(classes))]
+            ranges = []
+            for (lo, hi), w in zip(classes, widths):
+                s = symbol.clone()
+                s.setWidth(w)
+                ranges.append(QgsRendererRange(lo - 0.5, hi + 0.5 if hi is not None else top + 0.5, s,
+                                               class_label(lo, hi, unit)))
+            renderer = QgsGraduatedSymbolRenderer(size_field, ranges)
             layer.setRenderer(renderer)
 
     return adjust
@@ -281,6 +285,15 @@ class FlowAggregation(QgsProcessingAlgorithm):
         unit = "cases" if width.startswith("cases") else "routes"
         style_on_load(context, flows_id, "flows", size_field=width, colour_field=colour, unit=unit, labels=labels)
         style_on_load(context, nodes_id, "flow_nodes", size_field="routes", unit="routes")
+        for dest, what in ((flows_id, "Flows"), (nodes_id, "Flow nodes")):  # what and at which level
+            if context.willLoadLayerOnCompletion(dest):
+                context.layerToLoadOnCompletionDetails(dest).name = f"{what} — {level} level ({MODES_SHORT[mode]})"
+        report = result.report
+        if report["flows_suppressed"] or report["nodes_suppressed"]:
+            feedback.pushInfo(
+                f"{report['flows_suppressed']} of {report['flows']} flows and {report['nodes_suppressed']} of "
+                f"{len(result.nodes) + report['nodes_suppressed']} nodes have fewer than {threshold} routes and are "
+                "not published (small-count suppression protects the people concerned).")
         outputs = {self.OUTPUT: flows_id, self.NODES: nodes_id}
         if parameters.get(self.BREAKDOWN_TABLE):
             outputs[self.BREAKDOWN_TABLE] = frame_to_sink(self, parameters, context, self.BREAKDOWN_TABLE,
