@@ -1,14 +1,11 @@
 """The Processing provider ``routes`` ("Trafficking Routes")."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from qgis.core import QgsMessageLog, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-PLUGIN_DIR = Path(__file__).resolve().parents[1]
-ICON = PLUGIN_DIR / "routes_plugin" / "icons" / "routes.svg"
-MODELS = PLUGIN_DIR / "routes_plugin" / "models"
+from ..routes_plugin.edge.gdal import import_pyogrio
+from ..routes_plugin.edge.resources import ICON, MODELS_DIR
 
 
 def algorithm_classes():
@@ -26,6 +23,20 @@ def algorithm_classes():
             RegionalSummary, ChapterMaps, ExportTable]
 
 
+class ShippedModel(QgsProcessingModelAlgorithm):
+    """A model shipped in routes_plugin/models/: its id has no spaces (``routes:export_to_chapters``),
+    the toolbox shows it as words ("Export to chapters")."""
+
+    def displayName(self):
+        return self.name().replace("_", " ").capitalize()
+
+    def createInstance(self):
+        model = ShippedModel()
+        model.loadVariant(self.toVariant())
+        model.setSourceFilePath(self.sourceFilePath())
+        return model
+
+
 class RoutesProvider(QgsProcessingProvider):
     def id(self):
         return "routes"
@@ -33,20 +44,21 @@ class RoutesProvider(QgsProcessingProvider):
     def name(self):
         return "Trafficking Routes"
 
-    def longName(self):  # noqa: N802
+    def longName(self):
         return "Trafficking Routes: route layers, hotspots, flows and regional chapters"
 
     def icon(self):
         return QIcon(str(ICON))
 
-    def svgIconPath(self):  # noqa: N802
+    def svgIconPath(self):
         return str(ICON)
 
-    def loadAlgorithms(self):  # noqa: N802
+    def loadAlgorithms(self):
+        import_pyogrio()  # here, in QGIS's main thread, so that pyogrio's GDAL error handler is popped
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
-        for path in sorted(MODELS.glob("*.model3")):  # shipped models, e.g. the whole chain
-            model = QgsProcessingModelAlgorithm()
+        for path in sorted(MODELS_DIR.glob("*.model3")):  # shipped models, e.g. the whole chain
+            model = ShippedModel()
             if model.fromFile(str(path)):
                 model.setSourceFilePath(str(path))
                 self.addAlgorithm(model)

@@ -1,6 +1,7 @@
 """Texts printed on chapter layouts, in English and Swahili.
 
-Category names are not here: they come from :func:`categories.label`.
+Category names are not here: they come from :func:`categories.label`; region names come from the
+country packs (:func:`countries.region_label`).
 """
 from __future__ import annotations
 
@@ -99,13 +100,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "kuidhinishwa au kukubaliwa rasmi."),
 }
 
-#: Swahili names of Kenya's former provinces (the default chapter regions)
-REGION_NAMES_SW = {
-    "Coast": "Pwani", "Rift Valley": "Bonde la Ufa", "Eastern": "Mashariki", "Western": "Magharibi",
-    "Nairobi": "Nairobi", "Central": "Kati", "North-Eastern": "Kaskazini Mashariki", "Nyanza": "Nyanza",
-}
-
-
 def text(key: str, language: str = "en", **values) -> str:
     """The text ``key`` in ``language`` ("en" or "sw"), placeholders filled."""
     entry = TEXTS[key]
@@ -113,5 +107,7 @@ def text(key: str, language: str = "en", **values) -> str:
 
 
 def region_name(name: str, language: str = "en") -> str:
-    """A region's name in ``language`` (names without a translation as given)."""
-    return REGION_NAMES_SW.get(name, name) if language == "sw" else name
+    """A chapter region's name in ``language``, from the country packs (names without one as given)."""
+    from .countries import region_label
+
+    return region_label(name, language)

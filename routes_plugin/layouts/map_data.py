@@ -31,6 +31,7 @@ import shapely
 from shapely.geometry import box
 
 from ..core import categories as cat
+from ..core.classes import class_label, class_of, count_classes  # noqa: F401 (used by map_region and tests)
 from ..core.flows import flow_lines
 from ..core.suppression import DROP, suppress
 
@@ -86,7 +87,7 @@ def country_name(iso3: str, language: str = "en") -> str:
         name = Locale.parse(language).territories.get(c["iso"])
         if name:
             return name
-    except Exception:  # noqa: BLE001 - babel missing or no such locale: GeoNames' English name
+    except (ImportError, ValueError, LookupError):  # babel missing or no such locale: GeoNames' English name
         pass
     return c["name"]
 
@@ -131,69 +132,6 @@ def leg_modes(legs: pd.DataFrame, neighbour_pairs: set[frozenset]) -> pd.Series:
 
 
 # ---------------------------------------------------------------- classes ---
-
-def _nice(value: float) -> int:
-    """Round up to 1, 2, 2.5 or 5 × 10^n (an integer ≥ 1)."""
-    if value <= 1:
-        return 1
-    exp = 10 ** math.floor(math.log10(value))
-    for m in (1, 2, 2.5, 5, 10):
-        if value <= m * exp:
-            return int(math.ceil(m * exp))
-    return int(value)
-
-
-def count_classes(values, k: int = 4, minimum: int = 1) -> list[tuple[int, int | None]]:
-    """Rounded, non-overlapping, non-empty integer classes ``(low, high)`` of
-    ``values`` (counts), from mapclassify's Fisher–Jenks breaks; the last class
-    is open (``high`` None: "50 or more"). ``minimum`` is the lowest count that
-    can be shown (the suppression threshold)."""
-    import mapclassify
-
-    v = np.asarray([x for x in values if x is not None and np.isfinite(x) and x >= minimum], float)
-    low0 = max(int(minimum), 1)
-    if len(v) == 0:
-        return [(low0, None)]
-    uniq = np.unique(v)
-    k = max(1, min(k, len(uniq)))
-    import warnings
-
-    with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fast enough here
-        warnings.simplefilter("ignore")
-        breaks = mapclassify.FisherJenks(v, k=k).bins if k > 1 else np.array([v.max()])
-    # a class is [low, next_low - 1]; its start is the rounded break of the class below + 1
-    starts = [low0]
-    for b in breaks[:-1]:
-        s = _nice(b + 1)
-        if s > starts[-1]:
-            starts.append(s)
-    # no empty class: drop starts whose class holds no value
-    keep = []
-    for i, s in enumerate(starts):
-        nxt = starts[i + 1] if i + 1 < len(starts) else np.inf
-        if ((v >= s) & (v < nxt)).any() or i == 0:
-            keep.append(s)
-    starts = keep
-    out = [(s, starts[i + 1] - 1) for i, s in enumerate(starts[:-1])]
-    out.append((starts[-1], None))
-    return out
-
-
-def class_of(value, classes) -> int:
-    """Index of the class holding ``value`` (-1 for none)."""
-    if value is None or not np.isfinite(value):
-        return -1
-    for i, (lo, hi) in enumerate(classes):
-        if value >= lo and (hi is None or value <= hi):
-            return i
-    return -1
-
-
-def class_label(lo: int, hi: int | None, unit: str, or_more: str = "or more") -> str:
-    if hi is None:
-        return f"{lo} {or_more} {unit}".strip()
-    return f"{lo} {unit}" if lo == hi else f"{lo}–{hi} {unit}"
-
 
 # ------------------------------------------------------------------ frame ---
 
@@ -417,24 +355,24 @@ def _places(pts, crs, inner, threshold):
             "role", "label"]
     if not len(pts):
         return _empty(crs, cols)
-    P = pts.assign(kind=pts["role"].map(_role), place_key=_merge_namesakes(pts))
-    g = P.groupby("place_key")
-    T = g.agg(name=("place", "first"), country=("country", "first"), routes=("route_id", "nunique")).reset_index()
+    pp = pts.assign(kind=pts["role"].map(_role), place_key=_merge_namesakes(pts))
+    g = pp.groupby("place_key")
+    tt = g.agg(name=("place", "first"), country=("country", "first"), routes=("route_id", "nunique")).reset_index()
     for role in (ROLE_ORIGIN, ROLE_TRANSIT, ROLE_DESTINATION):
-        T[f"routes_{role}"] = T["place_key"].map(P[P["kind"] == role].groupby("place_key")["route_id"].nunique()) \
+        tt[f"routes_{role}"] = tt["place_key"].map(pp[pp["kind"] == role].groupby("place_key")["route_id"].nunique()) \
             .fillna(0).astype("int64")
-    T = suppress(T, ["routes", "routes_origin", "routes_transit", "routes_destination"], threshold, DROP,
+    tt = suppress(tt, ["routes", "routes_origin", "routes_transit", "routes_destination"], threshold, DROP,
                  key_column="routes")
-    by_role = T[["routes_origin", "routes_transit", "routes_destination"]].apply(pd.to_numeric).fillna(0)
-    T["role"] = by_role.idxmax(axis=1).str.replace("routes_", "", regex=False) if len(T) else []
-    first = P.drop_duplicates("place_key").set_index("place_key").geometry
-    geo = _project(first.reindex(T["place_key"]).values, pts.crs, crs)
-    out = gpd.GeoDataFrame(T, geometry=geo.values, crs=crs)
+    by_role = tt[["routes_origin", "routes_transit", "routes_destination"]].apply(pd.to_numeric).fillna(0)
+    tt["role"] = by_role.idxmax(axis=1).str.replace("routes_", "", regex=False) if len(tt) else []
+    first = pp.drop_duplicates("place_key").set_index("place_key").geometry
+    geo = _project(first.reindex(tt["place_key"]).values, pts.crs, crs)
+    out = gpd.GeoDataFrame(tt, geometry=geo.values, crs=crs)
     out = out[out.within(inner)].copy()
     transit = pd.to_numeric(out["routes_transit"], errors="coerce")
     out["label"] = [f"{n} ({int(t)})" if r == ROLE_TRANSIT and pd.notna(t) else str(n)
                     for n, r, t in zip(out["name"], out["role"], transit)]
-    out.attrs["suppressed"] = int(T.attrs.get("suppressed_rows", 0))
+    out.attrs["suppressed"] = int(tt.attrs.get("suppressed_rows", 0))
     return out.sort_values("routes", ascending=False)
 
 
@@ -513,19 +451,19 @@ def _crossings(land_legs, crs, inner, threshold, countries, country_names=None, 
             h = len(heads) - 1
         group.append(h)
     located["group"] = group
-    T = located.groupby("group").agg(routes=("route_id", "nunique"), pair=("pair", "first"),
+    tt = located.groupby("group").agg(routes=("route_id", "nunique"), pair=("pair", "first"),
                                      x=("px", "first"), y=("py", "first")).reset_index()
     named = located[located["kind"] == "place"].dropna(subset=["name"])
-    T["name"] = T["group"].map(named.groupby("group")["name"].agg(lambda v: v.value_counts().index[0]))
-    T = suppress(T, ["routes"], threshold, DROP)
+    tt["name"] = tt["group"].map(named.groupby("group")["name"].agg(lambda v: v.value_counts().index[0]))
+    tt = suppress(tt, ["routes"], threshold, DROP)
     names = country_names or {}
-    T["countries"] = [f"{names.get(a, a)}–{names.get(b, b)}" for a, b in T["pair"]]
-    T["label"] = [f"{n} ({int(r)})" if isinstance(n, str) and n else f"{c} ({int(r)})"
-                  for n, c, r in zip(T["name"], T["countries"], T["routes"])]
-    C = gpd.GeoDataFrame(T[["name", "countries", "routes", "label"]],
-                         geometry=shapely.points(T["x"].to_numpy(float), T["y"].to_numpy(float)), crs=crs)
+    tt["countries"] = [f"{names.get(a, a)}–{names.get(b, b)}" for a, b in tt["pair"]]
+    tt["label"] = [f"{n} ({int(r)})" if isinstance(n, str) and n else f"{c} ({int(r)})"
+                  for n, c, r in zip(tt["name"], tt["countries"], tt["routes"])]
+    C = gpd.GeoDataFrame(tt[["name", "countries", "routes", "label"]],
+                         geometry=shapely.points(tt["x"].to_numpy(float), tt["y"].to_numpy(float)), crs=crs)
     C = C[C.within(inner)].copy()
-    C.attrs["suppressed"] = int(T.attrs.get("suppressed_rows", 0))
+    C.attrs["suppressed"] = int(tt.attrs.get("suppressed_rows", 0))
     return C
 
 

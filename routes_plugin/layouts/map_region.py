@@ -539,9 +539,9 @@ def fill_region_map(map_item: QgsLayoutItemMap, maps: RegionMaps, region: str, e
         style_towns(lay, maps)
         layers.append(("towns", lay))
     flows = data["flows"]
-    for mode, key, style in ((md.AIR, "layer_flights", lambda l: style_other_flows(l, maps, AIR_COLOUR, Qt.PenStyle.DashLine)),
-                             (md.SEA, "layer_sea", lambda l: style_other_flows(l, maps, SEA_COLOUR, Qt.PenStyle.DotLine)),
-                             (md.LAND, "layer_land_flows", lambda l: style_land_flows(l, maps))):
+    for mode, key, style in ((md.AIR, "layer_flights", lambda lay: style_other_flows(lay, maps, AIR_COLOUR, Qt.PenStyle.DashLine)),
+                             (md.SEA, "layer_sea", lambda lay: style_other_flows(lay, maps, SEA_COLOUR, Qt.PenStyle.DotLine)),
+                             (md.LAND, "layer_land_flows", lambda lay: style_land_flows(lay, maps))):
         part = flows[flows["mode"] == mode]
         if len(part):
             lay = frame_to_layer(part.drop(columns=["country"]), maps.text(key), "LineString", crs)
@@ -648,7 +648,7 @@ def read_legs(legs_layer, points_layer):
     rebuild the legs from the route points)."""
     from qgis.core import QgsProviderRegistry
 
-    from ...processing.qgis_io import source_to_frame
+    from ..edge.frames import layer_to_frame
 
     if legs_layer is None and points_layer is not None and points_layer.providerType() == "ogr":
         parts = QgsProviderRegistry.instance().decodeUri("ogr", points_layer.source())
@@ -658,7 +658,7 @@ def read_legs(legs_layer, points_layer):
                 legs_layer = candidate
     if legs_layer is None:
         return None
-    frame = source_to_frame(legs_layer)
+    frame = layer_to_frame(legs_layer)
     if frame.crs is None:
         frame = frame.set_crs("EPSG:4326")
     return frame

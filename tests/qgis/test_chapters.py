@@ -31,7 +31,7 @@ def _points(gpkg):
 
 
 def _run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 
@@ -152,10 +152,10 @@ def all_chapters(routes_gpkg, tmp_path_factory):
     en = _run(ChapterMaps(), {"ROUTE_POINTS": _points(routes_gpkg), "DPI": 72, "OUTPUT_FOLDER": str(out)})
     sw = _run(ChapterMaps(), {"ROUTE_POINTS": _points(routes_gpkg), "REGION_NAMES": "Coast,North-Eastern",
                               "LANGUAGE": 1, "DPI": 72, "OUTPUT_FOLDER": str(out)})
-    layouts = [l for l in QgsProject.instance().layoutManager().printLayouts()
-               if l.name().startswith(("Chapter – ", "Sura – "))]
+    layouts = [lay for lay in QgsProject.instance().layoutManager().printLayouts()
+               if lay.name().startswith(("Chapter – ", "Sura – "))]
     # the project is cleared between tests: look at the layouts now
-    return out, en, sw, {l.name(): _layout_problems(l) for l in layouts}
+    return out, en, sw, {lay.name(): _layout_problems(lay) for lay in layouts}
 
 
 def _text(path) -> str:

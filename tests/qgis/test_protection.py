@@ -79,7 +79,7 @@ def sample_with_extras(tmp_path_factory) -> tuple[Path, set[str]]:
 
 
 def run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 
