@@ -195,7 +195,7 @@ def chapter_map_data(legs: gpd.GeoDataFrame | None, points: gpd.GeoDataFrame, ro
     if len(crossings) and len(places):
         near = places.geometry.apply(lambda g: crossings.distance(g).min() < 0.02 * (frame[2] - frame[0]))
         places.loc[near, "label"] = None
-    town_layer = _towns(towns, crs, inner, places, frame, region=region, home=home) if towns is not None \
+    town_layer = _towns(towns, crs, inner, places, frame, region=region, home=home, crossings=crossings) if towns is not None \
         else _empty(crs)
     return {"flows": flows, "edge_labels": edge, "places": places, "crossings": crossings, "towns": town_layer,
             "points_in_frame": _project(points.geometry, points.crs, crs).within(inner).sum(),
@@ -474,7 +474,7 @@ def gazetteer_towns(places: pd.DataFrame) -> pd.DataFrame:
     return t[cols].sort_values("population", ascending=False)
 
 
-def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX, region=None, home=None):
+def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX, region=None, home=None, crossings=None):
     """The ``n`` largest towns in the frame, the chapter region's own first, none
     close to a route place or to a larger town."""
     t = towns
@@ -487,6 +487,9 @@ def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX, region=None, home=None
     spacing = 0.06 * (frame[2] - frame[0])
     taken = list(places.geometry) if len(places) else []
     taken_names = {cat.fold(n) for n in places["name"]} if len(places) else set()
+    if crossings is not None and len(crossings):  # a crossing at a town carries that town's label
+        taken += list(crossings.geometry)
+        taken_names |= {cat.fold(n) for n in crossings["name"] if isinstance(n, str)}
     chosen = []
     for row in t.itertuples():
         if len(chosen) >= n:
