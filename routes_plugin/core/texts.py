@@ -123,6 +123,47 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rounds_change_same": ("unchanged", "haijabadilika"),
     "layer_round_changes": ("Change since the last round", "Mabadiliko tangu awamu iliyopita"),
     "layer_round_corridors": ("Corridors: change since the last round", "Njia kuu: mabadiliko tangu awamu iliyopita"),
+    # regional chapter map (layouts/map_region.py)
+    "layer_places": ("Places on the routes (colour: main role)", "Maeneo ya njia (rangi: jukumu kuu)"),
+    "layer_land_flows": ("Legs over land (width: routes)", "Safari za nchi kavu (upana: njia)"),
+    "layer_flights": ("Flights (dashed; width: routes)", "Safari za ndege (mistari ya vipande; upana: njia)"),
+    "layer_sea": ("Sea legs (dotted; width: routes)", "Safari za baharini (nukta; upana: njia)"),
+    "layer_crossings_place": ("Land-border crossings (routes)", "Vivuko vya mpaka wa nchi kavu (njia)"),
+    "layer_towns": ("Main towns", "Miji mikuu"),
+    "layer_edge_labels": ("Routes leaving the map", "Njia zinazotoka nje ya ramani"),
+    "layer_density_region": ("Density of reported route stops", "Msongamano wa vituo vya njia vilivyoripotiwa"),
+    "role_origin": ("Mostly origin", "Hasa mwanzo"),
+    "role_transit": ("Mostly transit (routes through it)", "Hasa kupitia (njia zinazopita)"),
+    "role_destination": ("Mostly destination", "Hasa mwisho"),
+    "size_routes_title": ("Size: routes touching the place", "Ukubwa: njia zinazogusa eneo"),
+    "or_more": ("or more", "au zaidi"),
+    "low": ("low", "chini"),
+    "high": ("high", "juu"),
+    "edge_out": ("to {place} ({n})", "kwenda {place} ({n})"),
+    "edge_in": ("from {place} ({n})", "kutoka {place} ({n})"),
+    "edge_out_air": ("by air to {place} ({n})", "kwa ndege kwenda {place} ({n})"),
+    "edge_in_air": ("by air from {place} ({n})", "kwa ndege kutoka {place} ({n})"),
+    "edge_out_sea": ("by sea to {place} ({n})", "kwa bahari kwenda {place} ({n})"),
+    "edge_in_sea": ("by sea from {place} ({n})", "kwa bahari kutoka {place} ({n})"),
+    "edge_out_head": ("to", "kwenda"),
+    "edge_in_head": ("from", "kutoka"),
+    "edge_out_air_head": ("by air to", "kwa ndege kwenda"),
+    "edge_in_air_head": ("by air from", "kwa ndege kutoka"),
+    "edge_out_sea_head": ("by sea to", "kwa bahari kwenda"),
+    "edge_in_sea_head": ("by sea from", "kwa bahari kutoka"),
+    "map_counts_note": ("Routes with a stop in {region}; numbers in brackets: routes.",
+                        "Njia zenye kituo katika {region}; namba kwenye mabano: njia."),
+    "density_left_out": ("No density surface: {n} route stops at {places} places are too few to estimate one.",
+                         "Hakuna ramani ya msongamano: vituo {n} vya njia katika maeneo {places} ni vichache mno "
+                         "kuikadiria."),
+    "suppressed_items": ("{n} map items (legs, places or crossings) with fewer than {t} routes are not drawn, "
+                         "to protect the people concerned.",
+                         "Vipengele {n} vya ramani (safari, maeneo au vivuko) vyenye njia chini ya {t} "
+                         "havijachorwa, ili kulinda watu wanaohusika."),
+    "disclaimer": ("Boundaries and names shown and the designations used on this map do not imply official "
+                   "endorsement or acceptance.",
+                   "Mipaka na majina yaliyoonyeshwa na istilahi zilizotumika kwenye ramani hii haimaanishi "
+                   "kuidhinishwa au kukubaliwa rasmi."),
 }
 
 def text(key: str, language: str = "en", **values) -> str:

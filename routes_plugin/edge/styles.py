@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.core import (
-    Qgis,
     QgsCategorizedSymbolRenderer,
-    QgsClassificationJenks,
     QgsColorBrewerColorRamp,
     QgsDataDefinedSizeLegend,
     QgsGraduatedSymbolRenderer,
@@ -17,6 +15,7 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProperty,
     QgsRendererCategory,
+    QgsRendererRange,
     QgsSingleBandPseudoColorRenderer,
     QgsSizeScaleTransformer,
     QgsVectorLayer,
@@ -39,7 +38,11 @@ def apply_style(layer, qml_name: str, adjust=None) -> None:
         layer.loadNamedStyle(str(qml))
     if adjust is not None:
         adjust(layer)
+    # the legend right the first time: the layer tree rebuilds its legend nodes from the new renderer
     layer.triggerRepaint()
+    if hasattr(layer, "legendChanged"):
+        layer.emitStyleChanged()
+        layer.legendChanged.emit()
 
 
 # ------------------------------------------------------------ data-driven parts
@@ -78,16 +81,18 @@ def flow_style(size_field=None, colour_field=None, unit="routes", labels=None):
                 categories.append(QgsRendererCategory(value, s, labels.get(value, value)))
             layer.setRenderer(QgsCategorizedSymbolRenderer(colour_field, categories))
         elif size_field:
-            renderer = QgsGraduatedSymbolRenderer(size_field)
-            renderer.setSourceSymbol(symbol.clone())
-            method = QgsClassificationJenks()
-            method.setLabelFormat(f"%1 – %2 {unit}")
-            method.setLabelPrecision(0)
-            renderer.setClassificationMethod(method)
-            renderer.updateClasses(layer, min(5, max(1, len(set(values)))))
-            renderer.setGraduatedMethod(Qgis.GraduatedMethod.Size)
-            renderer.setSymbolSizes(0.4, 5.0)
-            layer.setRenderer(renderer)
+            # rounded, non-overlapping, non-empty classes (core.classes), labels in words
+            from ..core.classes import class_label, count_classes
+
+            classes = count_classes(values, 5, max(1, int(min(values, default=1))))
+            widths = [0.4 + 4.6 * i / max(len(classes) - 1, 1) for i in range(len(classes))]
+            ranges = []
+            for (lo, hi), w in zip(classes, widths):
+                s = symbol.clone()
+                s.setWidth(w)
+                ranges.append(QgsRendererRange(lo - 0.5, hi + 0.5 if hi is not None else top + 0.5, s,
+                                               class_label(lo, hi, unit)))
+            layer.setRenderer(QgsGraduatedSymbolRenderer(size_field, ranges))
 
     return adjust
 

@@ -130,11 +130,16 @@ class ChapterLayers:
     data: list = field(default_factory=list)  # styled data layers, top first
     countries: QgsVectorLayer | None = None
     group: QgsLayerTreeGroup | None = None
+    maps: object = None  # map_region.RegionMaps: the place-level chapter maps (route points and legs)
 
     @classmethod
-    def prepare(cls, project, regions, name_field, data_layers: dict, language: str) -> "ChapterLayers":
+    def prepare(cls, project, regions, name_field, data_layers: dict, language: str, points=None, legs=None,
+                region_of_point=None, threshold: int = 5) -> "ChapterLayers":
         """Copies of ``regions`` and the ``data_layers`` (key -> layer, keys of
-        :data:`DATA_LAYERS`) named and styled in ``language``."""
+        :data:`DATA_LAYERS`) named and styled in ``language``. With ``points``
+        (route_points as a GeoDataFrame), ``legs`` (route_legs, or None) and
+        ``region_of_point`` (region name per point), the maps show the routes
+        touching each region at place level (:mod:`map_region`) instead."""
         root = project.layerTreeRoot()
         name = f"Chapter maps ({texts.LANGUAGE_NAMES[language]})"
         old = root.findGroup(name)
@@ -156,6 +161,12 @@ class ChapterLayers:
             copy.setName(texts.text(DATA_LAYERS[key][0], language))
             _style(copy, key, language)
             self.data.append(copy)
+        if points is not None:
+            from .map_region import RegionMaps
+
+            self.data = []
+            self.maps = RegionMaps.prepare(project, points, legs, region_of_point, threshold, language,
+                                           str(world_map_path()), self.group)
         for layer in [*self.data, self.regions, self.countries]:
             if layer is not None:
                 self._add(layer)
@@ -167,7 +178,7 @@ class ChapterLayers:
 
     def region_layer(self, region: str) -> QgsVectorLayer:
         """The chapter region alone (a filtered copy), tinted."""
-        layer = _outline(self.regions.clone(), "122,0,25,40", "#7a0019", 0.7)
+        layer = _outline(self.regions.clone(), "253,236,166,110", "#4a4a4a", 0.55)
         quoted = region.replace("'", "''")
         base = self.regions.subsetString()  # e.g. the country pack's filter of the world map
         name = f'"{self.name_field}" = \'{quoted}\''
@@ -249,13 +260,25 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
 
     region_layer = layers.region_layer(region)
     main, inset = _item(layout, "map_main"), _item(layout, "map_inset")
-    crs = utm_crs(region_layer)
-    main.setCrs(crs)
-    main.setLayers([*layers.data, region_layer, layers.regions, *([layers.countries] if layers.countries else [])])
-    main.setKeepLayerSet(True)
-    extent = layers.region_extent(region_layer, crs)
-    extent.grow(0.08 * max(extent.width(), extent.height()))
-    _zoom(main, extent)
+    base = [region_layer, layers.regions, *([layers.countries] if layers.countries else [])]
+    legend_layers = [*layers.data, region_layer]
+    map_notes = []
+    if layers.maps is not None:
+        from .map_region import add_disclaimer, chapter_crs, fill_region_map, region_extent
+
+        crs = chapter_crs(layers.maps, region)
+        result = fill_region_map(main, layers.maps, region, region_extent(layers.maps, region_layer, crs), crs,
+                                 base, layers._add)
+        legend_layers = [*result.legend_layers, region_layer]
+        map_notes = [texts.text("map_counts_note", language, region=shown), *result.notes]
+    else:
+        crs = utm_crs(region_layer)
+        main.setCrs(crs)
+        main.setLayers([*layers.data, *base])
+        main.setKeepLayerSet(True)
+        extent = layers.region_extent(region_layer, crs)
+        extent.grow(0.08 * max(extent.width(), extent.height()))
+        _zoom(main, extent)
     inset.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     inset.setLayers([region_layer, layers.regions, *([layers.countries] if layers.countries else [])])
     inset.setKeepLayerSet(True)
@@ -280,7 +303,7 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
         legend.setAutoUpdateModel(False)
         root = legend.model().rootGroup()
         root.removeAllChildren()
-        for layer in [*layers.data, region_layer]:
+        for layer in legend_layers:
             node = root.addLayer(layer)
             nodes = legend.model().layerLegendNodes(node)
             if isinstance(layer, QgsRasterLayer) and nodes and isinstance(nodes[0], QgsSimpleLegendNode):
@@ -300,6 +323,9 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
     table.setColumns(columns)
     table.setContents([[a, b] for a, b in rows])
 
+    note_rect = QRectF(main.pos().x(), main.pos().y() + main.rect().height() + 0.8, main.rect().width(), 7)
+    add_disclaimer(layout, note_rect, language).setText(
+        " ".join(map_notes) + ("\n" if map_notes else "") + texts.text("disclaimer", language))
     has_data = bool(summary.regions.set_index("region").loc[region, "has_data"])
     note = _item(layout, "no_data_note")
     note.setText(texts.text("no_data", language, region=shown))

@@ -229,23 +229,23 @@ def chart_items(table: pd.DataFrame, fld: str, language: str, threshold: int, ho
 def region_text(rf, language: str, threshold: int, home: str = "KEN") -> str:
     """What the numbers of one region show, in sentences from :data:`texts.REPORT_TEXTS`.
     Nothing is said of a count the small-count rule withholds, and "most" only of a majority."""
-    T = lambda key, **v: texts.text(key, language, **v)  # noqa: E731
+    tt = lambda key, **v: texts.text(key, language, **v)  # noqa: E731
     region = texts.region_name(rf.region, language)
     row = rf.row
     routes = row["routes_any"]
     if pd.notna(routes) and int(routes) == 0:
-        return T("rt_none", region=region)
+        return tt("rt_none", region=region)
     if pd.isna(routes):
-        return T("rt_few", n=threshold, region=region)
+        return tt("rt_few", n=threshold, region=region)
 
     def c(v):
-        return T("rt_withheld", n=threshold) if pd.isna(v) else _num(v)
+        return tt("rt_withheld", n=threshold) if pd.isna(v) else _num(v)
 
-    out = [T("rt_touch", routes=_num(routes), region=region, origin=c(row["routes_origin"]),
+    out = [tt("rt_touch", routes=_num(routes), region=region, origin=c(row["routes_origin"]),
              transit=c(row["routes_transit"]), end=c(row["routes_end"]))]
     cases = cases_range(row["cases_low_any"], row["cases_high_any"])
     if cases:
-        out.append(T("rt_cases", cases=cases))
+        out.append(tt("rt_cases", cases=cases))
     n_origin = row["routes_origin"]
     origins = rf.origins
     if origins is not None and len(origins) and pd.notna(n_origin) and n_origin > 0:
@@ -253,23 +253,23 @@ def region_text(rf, language: str, threshold: int, home: str = "KEN") -> str:
         if len(top) and pd.notna(top["routes"].iloc[0]):
             k = int(top["routes"].iloc[0])
             key = "rt_origin_most" if k > n_origin / 2 else "rt_origin_top"
-            out.append(T(key, region=region, place=top["name"].iloc[0], k=k, n=_num(n_origin)))
+            out.append(tt(key, region=region, place=top["name"].iloc[0], k=k, n=_num(n_origin)))
     for fld, one, many in (("destination_country", "rt_dest_one", "rt_dest"),
                            ("transit_point", "rt_transit_one", "rt_transit")):
         items = [(lb, n) for lb, n, o in chart_items(rf.charts.get(fld), fld, language, threshold, home) if not o][:3]
         if items:
             listed = texts.join_items([f"{lb} ({n})" for lb, n in items], language)
-            out.append(T(one if len(items) == 1 else many, items=listed))
+            out.append(tt(one if len(items) == 1 else many, items=listed))
     modes = [(lb, n) for lb, n, o in chart_items(rf.charts.get("transport_modes"), "transport_modes", language,
                                                   threshold, home) if not o]
     if modes:
         lb, k = modes[0]
-        out.append(T("rt_mode_most" if k > routes / 2 else "rt_mode_top", item=lb.lower(), k=k, n=_num(routes)))
+        out.append(tt("rt_mode_most" if k > routes / 2 else "rt_mode_top", item=lb.lower(), k=k, n=_num(routes)))
     for fld, key in (("exploitation_types", "rt_exploit"), ("recruitment_methods", "rt_recruit")):
         items = [(lb, n) for lb, n, o in chart_items(rf.charts.get(fld), fld, language, threshold, home) if not o]
         if items:
             lb, k = items[0]
-            out.append(T(key, item=lb.lower(), k=k))  # category names are common nouns
+            out.append(tt(key, item=lb.lower(), k=k))  # category names are common nouns
     return " ".join(out)
 
 
@@ -979,28 +979,28 @@ class Report:
 
     # ---------------------------------------------------------------- the pages ---
     def pages(self) -> list[Page]:
-        P = []
-        P.append(Page("cover", self.fill_cover))
-        P.append(Page("contents", None))
-        P.append(Page("map_page", self.fill_overview_map, self.T("ch_overview")))
-        P.append(Page("map_page", self.fill_overview_destinations))
+        pp = []
+        pp.append(Page("cover", self.fill_cover))
+        pp.append(Page("contents", None))
+        pp.append(Page("map_page", self.fill_overview_map, self.T("ch_overview")))
+        pp.append(Page("map_page", self.fill_overview_destinations))
         for i, rf in enumerate(self.fig.regions):
-            P.append(Page("chapter_map", None, texts.region_name(rf.region, self.lang), 1, rf.region))
-            P.append(Page("charts_page", lambda lay, no, rf=rf: self.fill_region_charts(lay, no, rf)))
+            pp.append(Page("chapter_map", None, texts.region_name(rf.region, self.lang), 1, rf.region))
+            pp.append(Page("charts_page", lambda lay, no, rf=rf: self.fill_region_charts(lay, no, rf)))
         # a heading line for the regional chapters, at the first region's page
-        first_region = next(i for i, p in enumerate(P) if p.kind == "chapter_map") if self.fig.regions else None
-        P.append(Page("table_page", self.fill_transit, self.T("ch_transit")))
-        P.append(Page("map_page", self.fill_transit_map))
-        P.append(Page("table_page", self.fill_air, self.T("ch_air")))
-        P.append(Page("wide_table_page", self.fill_airline_countries))
-        P.append(Page("map_page", self.fill_air_map))
-        P.append(Page("wide_table_page", self.fill_recruitment_regions, self.T("ch_recruitment")))
-        P.append(Page("wide_table_page", self.fill_recruitment_types))
+        first_region = next(i for i, p in enumerate(pp) if p.kind == "chapter_map") if self.fig.regions else None
+        pp.append(Page("table_page", self.fill_transit, self.T("ch_transit")))
+        pp.append(Page("map_page", self.fill_transit_map))
+        pp.append(Page("table_page", self.fill_air, self.T("ch_air")))
+        pp.append(Page("wide_table_page", self.fill_airline_countries))
+        pp.append(Page("map_page", self.fill_air_map))
+        pp.append(Page("wide_table_page", self.fill_recruitment_regions, self.T("ch_recruitment")))
+        pp.append(Page("wide_table_page", self.fill_recruitment_types))
         if self.inp.previous is not None:
-            P.append(Page("about", self.fill_changes, self.T("ch_changes", year=self.inp.previous_year or "?")))
-        P.append(Page("about", self.fill_about, self.T("ch_about")))
+            pp.append(Page("about", self.fill_changes, self.T("ch_changes", year=self.inp.previous_year or "?")))
+        pp.append(Page("about", self.fill_about, self.T("ch_about")))
         self._regions_heading = first_region
-        return P
+        return pp
 
     def _chapter_layout(self, region, page_no):
         if self._chapter_layers is None:
@@ -1137,26 +1137,26 @@ def change_lines(before: pd.DataFrame, after: pd.DataFrame, threshold: int, lang
             return list(fn(before, after, threshold=threshold, language=language))
     except ImportError:
         pass
-    T = lambda key, **v: texts.text(key, language, **v)  # noqa: E731
+    tt = lambda key, **v: texts.text(key, language, **v)  # noqa: E731
 
     def routes(t):
         n = t["route_id"].nunique()
-        return T("kf_withheld", n=threshold) if 0 < n < threshold else str(n)
+        return tt("kf_withheld", n=threshold) if 0 < n < threshold else str(n)
 
     b, a = _destination_routes(before), _destination_routes(after)
-    lines = [T("changes_routes", before=routes(before), after=routes(after))]
+    lines = [tt("changes_routes", before=routes(before), after=routes(after))]
     new = [c for c in a.index if c not in b.index]
     named = sorted((c for c in new if a[c] >= threshold), key=lambda c: -a[c])
     few = [c for c in new if a[c] < threshold]
     if named:
-        lines.append(T("changes_new_countries", items=texts.join_items(
+        lines.append(tt("changes_new_countries", items=texts.join_items(
             [f"{country_name(c, language, c)} ({int(a[c])})" for c in named], language)))
     if few:
-        lines.append(T("changes_new_few", k=len(few), n=threshold))
+        lines.append(tt("changes_new_few", k=len(few), n=threshold))
     if not new:
-        lines.append(T("changes_none"))
+        lines.append(tt("changes_none"))
     gone = sorted(c for c in b.index if c not in a.index and b[c] >= threshold)
     if gone:
-        lines.append(T("changes_gone_countries", items=texts.join_items(
+        lines.append(tt("changes_gone_countries", items=texts.join_items(
             [country_name(c, language, c) for c in gone], language)))
     return lines

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-u
 
 
 def _run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
-    QgsBasicNumericFormat,
     QgsFillSymbol,
     QgsLayoutFrame,
     QgsLayoutItemLabel,
