@@ -54,8 +54,9 @@ demo: setup translations
 	  "flows:Flows=$(DEMO_OUT)/flows.gpkg" "flows:Flow nodes=$(DEMO_OUT)/flow_nodes.gpkg" \
 	  "crossings:Border crossings=$(DEMO_OUT)/border_crossings.gpkg" \
 	  "summary:Regional summary=$(DEMO_OUT)/regional_summary.gpkg" "summary:Regional risk=$(DEMO_OUT)/regional_risk.gpkg" \
-	  "chapters_en:Chapters (English)=$(DEMO_OUT)/chapters" "chapters_sw:Chapters (Kiswahili)=$(DEMO_OUT)/chapters"
-	@echo "Demo output (GeoPackage, layers, chapter PDFs in English and Kiswahili): $(DEMO_OUT)"
+	  "chapters_en:Chapters (English)=$(DEMO_OUT)/chapters" "chapters_sw:Chapters (Kiswahili)=$(DEMO_OUT)/chapters" \
+	  "report:Report=$(DEMO_OUT)"
+	@echo "Demo output (GeoPackage, layers, chapter PDFs, report_en.pdf and report_sw.pdf): $(DEMO_OUT)"
 
 gazetteer: setup
 	$(PY) scripts/build_gazetteer.py

@@ -20,6 +20,7 @@ from qgis.core import (
     QgsProcessingModelParameter,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
 )
 from qgis.PyQt.QtCore import QPointF
 
@@ -106,6 +107,15 @@ def build() -> QgsProcessingModelAlgorithm:
                "COMBINED_PDF": Src.fromStaticValue(True), "DPI": Src.fromModelParameter("DPI"),
                "SUPPRESS_BELOW": suppress},
               [("OUTPUT_FOLDER", f"Chapters ({label})")], 330 + 300 * i, 470)
+    # the whole report in both languages; the previous round (optional) adds "What changed since <year>"
+    model_input(m, QgsProcessingParameterVectorLayer("PREVIOUS", "Previous round (route layer)", optional=True),
+                "Optional route_lines or route_points of the previous round: adds 'What changed since <year>'.", 900)
+    child(m, "report", "routes:report", "Report (English and Kiswahili)",
+          {"ROUTES": Src.fromChildOutput("load", "OUTPUT"), "FLOWS": Src.fromChildOutput("flows", "OUTPUT"),
+           "CROSSINGS": Src.fromChildOutput("crossings", "OUTPUT"), "DENSITY": Src.fromChildOutput("density", "OUTPUT"),
+           "EXPORT": Src.fromModelParameter("EXPORT"), "PREVIOUS": Src.fromModelParameter("PREVIOUS"),
+           "LANGUAGE": Src.fromStaticValue(2), "SUPPRESS_BELOW": suppress, "DPI": Src.fromModelParameter("DPI")},
+          [("OUTPUT", "Report")], 560, 610)
     return m
 
 
