@@ -263,8 +263,9 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
     base = [region_layer, layers.regions, *([layers.countries] if layers.countries else [])]
     legend_layers = [*layers.data, region_layer]
     map_notes = []
+    from .map_region import add_disclaimer, chapter_crs, fill_region_map, region_extent
+
     if layers.maps is not None:
-        from .map_region import add_disclaimer, chapter_crs, fill_region_map, region_extent
 
         crs = chapter_crs(layers.maps, region)
         result = fill_region_map(main, layers.maps, region, region_extent(layers.maps, region_layer, crs), crs,
