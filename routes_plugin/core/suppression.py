@@ -468,7 +468,7 @@ def disclosure_entry(table: str, cells: pd.DataFrame, prot: Protection, keys, me
     suppression and the withheld cells (keys only; never values, and never
     which of them is primary, which would help an outsider)."""
     w = np.asarray(prot.withheld, bool)
-    withheld = cells.loc[w, list(keys)].astype(str).agg(" | ".join, axis=1).tolist() if w.any() else []
+    withheld = [" | ".join(map(str, k)) for k in cells.loc[w, list(keys)].itertuples(index=False)]
     return {"table": table, "threshold": int(prot.threshold), "cells": int(len(cells)),
             "measures": list(measures), PRIMARY: int(prot.primary.sum()),
             COMPLEMENTARY: int(prot.complementary.sum()), "withheld_cells": sorted(withheld)}
