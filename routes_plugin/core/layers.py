@@ -26,7 +26,7 @@ def haversine_km(lon1, lat1, lon2, lat2):
 
 
 def _route_attrs(journeys: Journeys) -> list[str]:
-    extra = [c for c in IDENTIFYING if c in journeys.routes.columns]
+    extra = [c for c in (*IDENTIFYING, "reports") if c in journeys.routes.columns]  # reports: core/dedupe.py
     return ["route_id", *ROUTE_ATTRS, *extra]
 
 
