@@ -22,8 +22,10 @@ def algorithm_classes():
     from .algorithms.load_tracker_export import LoadTrackerExport
     from .algorithms.regional_summary import RegionalSummary
 
+    from .algorithms.disclosure_audit import DisclosureAudit
+
     return [LoadTrackerExport, HotspotDensity, HotspotSignificance, FlowAggregation, BorderCrossings,
-            RegionalSummary, ChapterMaps, ExportTable]
+            RegionalSummary, ChapterMaps, ExportTable, DisclosureAudit]
 
 
 class RoutesProvider(QgsProcessingProvider):

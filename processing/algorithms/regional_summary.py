@@ -87,6 +87,7 @@ class RegionalSummary(QgsProcessingAlgorithm):
     INPUT, OUTPUT, OUTPUT_POLYGONS, OUTPUT_BREAKDOWN = "INPUT", "OUTPUT", "OUTPUT_POLYGONS", "OUTPUT_BREAKDOWN"
     OUTPUT_AIRLINES, OUTPUT_RECRUITMENT = "OUTPUT_AIRLINES", "OUTPUT_RECRUITMENT"
     OUTPUT_AIRLINES_WIDE, OUTPUT_RECRUITMENT_WIDE = "OUTPUT_AIRLINES_WIDE", "OUTPUT_RECRUITMENT_WIDE"
+    OUTPUT_DISCLOSURE = "OUTPUT_DISCLOSURE"
 
     def name(self):
         return "regionalsummary"
@@ -118,7 +119,12 @@ class RegionalSummary(QgsProcessingAlgorithm):
             "Outputs: the regional table, the same as styled polygons, the long table of counts by region and "
             "category, and the national tables airline × destination country and recruitment method × type of "
             "exploitation (optionally also as cross tables). Every count goes through the shared small-count "
-            "rule; lists name only items with a publishable count."
+            "rule; lists name only items with a publishable count.\n\n"
+            "Totals: the regional table ends with the national row (region 'total'); the cross tables carry a "
+            "total row and a total column (named 'total'; they add up the cells, so a route naming two airlines "
+            "counts under both). Because totals are published, further cells are withheld (complementary "
+            "suppression) so that no blank can be worked out from them: each keeps at least 3 possible values "
+            "(docs/privacy.md; check with 'Disclosure audit'). The disclosure log lists what was withheld."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -141,14 +147,19 @@ class RegionalSummary(QgsProcessingAlgorithm):
              "Routes per airline (rows) and destination country (one column per ISO3 code)."),
             (self.OUTPUT_RECRUITMENT_WIDE, "Recruitment × exploitation, cross table", QgsProcessing.TypeVector, False,
              "Routes per recruitment method (rows) and type of exploitation (one column per code)."),
+            (self.OUTPUT_DISCLOSURE, "Disclosure log", QgsProcessing.TypeVector, True,
+             "What was withheld, per table: cells by primary suppression (below the threshold) and by "
+             "complementary suppression (so that totals do not reveal them), and the threshold (core/publication.py)."),
         )
         for name, label, kind, default, help_text in outputs:
-            p = QgsProcessingParameterFeatureSink(name, label, kind, optional=not default, createByDefault=default)
+            optional = not default or name == self.OUTPUT_DISCLOSURE
+            p = QgsProcessingParameterFeatureSink(name, label, kind, optional=optional, createByDefault=default)
             p.setHelp(help_text)
             self.addParameter(p)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require("pandas", "geopandas", "shapely")
+        from ...routes_plugin.core.publication import disclosure_log
         from ...routes_plugin.core.summary import wide
 
         summary, regions, _layer, name_field, _points = read_regions(self, parameters, context, self.INPUT, feedback)
@@ -157,16 +168,18 @@ class RegionalSummary(QgsProcessingAlgorithm):
         polygons["region"] = polygons["region"].astype(str)
         polygons = polygons.merge(summary.regions, on="region", how="left")
         tables = {
-            self.OUTPUT: summary.regions,
+            self.OUTPUT: summary.published_regions(),
             self.OUTPUT_BREAKDOWN: summary.breakdown,
             self.OUTPUT_AIRLINES: summary.airlines,
             self.OUTPUT_RECRUITMENT: summary.recruitment,
             self.OUTPUT_AIRLINES_WIDE: wide(summary.airlines, "airlines", "destination_country"),
             self.OUTPUT_RECRUITMENT_WIDE: wide(summary.recruitment, "recruitment_methods", "exploitation_types"),
+            self.OUTPUT_DISCLOSURE: disclosure_log(summary.disclosure),
         }
         outputs = {}
         for name, frame in tables.items():
-            if parameters.get(name) is None and name in (self.OUTPUT_AIRLINES_WIDE, self.OUTPUT_RECRUITMENT_WIDE):
+            if parameters.get(name) is None and name in (self.OUTPUT_AIRLINES_WIDE, self.OUTPUT_RECRUITMENT_WIDE,
+                                                         self.OUTPUT_DISCLOSURE):
                 continue
             outputs[name] = frame_to_sink(self, parameters, context, name, frame, crs, feedback, QgsWkbTypes.NoGeometry)
         outputs[self.OUTPUT_POLYGONS] = frame_to_sink(self, parameters, context, self.OUTPUT_POLYGONS, polygons, crs,

@@ -128,7 +128,11 @@ def check_no_small_counts(table: pd.DataFrame, count_columns: Iterable[str], thr
 #
 # The outsider assumed by step 2 knows every published cell, every relation,
 # that each primary cell lies in [1, threshold - 1] (all of them at once) and
-# that every other withheld cell is not negative. Every step is deterministic
+# that every other withheld cell is not negative; each complementary cell is
+# also checked under the hypothesis that it alone is small (every other blank
+# only not negative), so an outsider who cannot tell primary from
+# complementary cells learns no small value either (what core/audit.py checks
+# from the published tables alone). Every step is deterministic
 # (ties broken by cell order), so the same data give the same pattern in
 # every output of a run.
 
@@ -299,15 +303,24 @@ def _small(v, threshold):
 
 
 def _attack(vals, withheld, threshold, relations):
-    """(cells, lo, hi) of the primary cells of one measure under the outsider of step 2."""
+    """(cells, lo, hi) of the withheld cells of one measure under the outsider of step 2:
+    the primary cells all at once in [1, threshold − 1]; each other withheld
+    cell under the hypothesis that it is small too (infeasible = NaN: it
+    cannot be, so nothing small is learnt)."""
     small = _small(vals, threshold)
-    cells = np.flatnonzero(small & withheld)
     known = np.where(withheld, np.nan, vals)
     lower = np.zeros(len(vals))
     upper = np.full(len(vals), np.inf)
     lower[small], upper[small] = 1.0, threshold - 1.0
+    cells = np.flatnonzero(small & withheld)
     lo, hi = feasible_ranges(known, lower, upper, relations, cells)
-    return cells, lo, hi
+    others = np.flatnonzero(withheld & ~small & ~np.isnan(vals))
+    lo2, hi2 = np.full(len(others), np.nan), np.full(len(others), np.nan)
+    for j, c in enumerate(others):  # the outsider of core/audit.py: only this cell assumed small
+        lw, up = np.zeros(len(vals)), np.full(len(vals), np.inf)
+        lw[c], up[c] = 1.0, threshold - 1.0
+        lo2[j], hi2[j] = feasible_ranges(known, lw, up, relations, [c])
+    return np.r_[cells, others].astype(int), np.r_[lo, lo2], np.r_[hi, hi2]
 
 
 def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, cost=None,
@@ -371,7 +384,7 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
             prot.lower[m], prot.upper[m] = np.full(n, np.nan), np.full(n, np.nan)
             prot.lower[m][cells], prot.upper[m][cells] = lo, hi
             nvals = integer_values(lo, hi)
-            failing += list(cells[nvals < width + 1])
+            failing += list(cells[(nvals < width + 1) & ~np.isnan(lo)])
         if not failing:
             break
         cell = min(failing)
