@@ -36,9 +36,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	  assert shapely.geos_version[:2] == (3, 11) and pyproj.proj_version_str.startswith('9.1'), 'system GEOS/PROJ'"
 	touch $@
 
+# The PostgreSQL cluster the tests start (scripts/postgis.sh) is removed afterwards, whatever the result.
 test: setup translations
 	mkdir -p $(TEST_HOME)
-	HOME=$(TEST_HOME) $(PY) -m pytest -q
+	rc=0; HOME=$(TEST_HOME) $(PY) -m pytest -q || rc=$$?; scripts/postgis.sh destroy || true; exit $$rc
 
 test-core: setup
 	$(PY) -m pytest -q -p no:pytest_qgis tests/core
@@ -64,13 +65,7 @@ translations: setup
 	for ts in routes_plugin/i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm; done
 
 package: translations
-	rm -rf build/package dist/$(PKG_NAME).zip && mkdir -p build/package/$(PKG_NAME) dist
-	git ls-files -z --cached --others --exclude-standard | grep -zvE '^(tests|bench|scripts|docs|\.ci)/|^(Makefile|requirements.*\.txt|pytest\.ini|\.gitignore)$$' \
-	  | xargs -0 -I{} cp --parents {} build/package/$(PKG_NAME)/
-	cp routes_plugin/i18n/*.qm build/package/$(PKG_NAME)/routes_plugin/i18n/
-	find build/package -name '__pycache__' -prune -exec rm -rf {} +
-	cd build/package && zip -qr ../../dist/$(PKG_NAME).zip $(PKG_NAME)
-	@echo "dist/$(PKG_NAME).zip"
+	$(PY) scripts/package.py
 
 # Every benchmark prints its ratio to a baseline measured in the same run (takes ~15 min)
 bench: setup
@@ -84,5 +79,5 @@ postgis: setup
 	scripts/postgis.sh
 
 clean:
-	-scripts/postgis.sh stop
+	-scripts/postgis.sh destroy
 	rm -rf build dist demo-output .pytest_cache

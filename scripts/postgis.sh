@@ -2,21 +2,26 @@
 # A throwaway PostgreSQL + PostGIS cluster for the shared network store (docs/postgis.md).
 #
 #   scripts/postgis.sh [start]     install PostgreSQL + PostGIS from Debian if needed, initialise a
-#                                  cluster under build/pg (loopback only), start it, create database
+#                                  private cluster (see below; loopback only), start it, create database
 #                                  "routes", apply sql/*.sql; the LAST line of stdout is its URI
 #                                  (re-running when it is up applies new migrations and prints the URI)
 #   scripts/postgis.sh stop        stop that cluster
+#   scripts/postgis.sh destroy     stop that cluster and remove its folder
 #   scripts/postgis.sh migrate URI apply the sql/NNN_*.sql migrations the database at URI lacks
 #                                  (any server; run as its owner)
 #   scripts/postgis.sh testdb NAME (re)create database NAME, migrated, on $ROUTES_PG_URI's server if
 #                                  set (a superuser URI) or else on the local cluster; prints its URI
 #
-# Environment: ROUTES_PG_DIR (default build/pg), ROUTES_PG_PORT (default 54329, the next free port
+# The cluster lives in a private folder (mode 700) owned by the cluster's OS user (postgres when run as
+# root, else you) under the system's temporary folder, not in the checkout: a checkout in a private home
+# folder (Debian 12's default mode 700) cannot be entered by the postgres user.
+#
+# Environment: ROUTES_PG_DIR (default $TMPDIR/trafficking-routes-pg-<uid>-<checkout hash>), ROUTES_PG_PORT (default 54329, the next free port
 # is taken when it is busy), ROUTES_PG_URI (testdb only). Messages go to stderr, the URI to stdout.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGDIR=${ROUTES_PG_DIR:-$REPO/build/pg}
+PGDIR=${ROUTES_PG_DIR:-${TMPDIR:-/tmp}/trafficking-routes-pg-$(id -u)-$(printf %s "$REPO" | md5sum | cut -c1-10)}
 ADMIN=routes_admin
 DB=routes
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
@@ -47,7 +52,7 @@ install_packages() {
 }
 
 as_owner() {  # run a server command as the cluster's OS user (initdb refuses root)
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -65,8 +70,11 @@ init_cluster() {
     local port=${ROUTES_PG_PORT:-54329}
     while port_busy "$port"; do port=$((port + 1)); done
     say "initialising a cluster in $PGDIR/data (port $port)"
-    mkdir -p "$PGDIR"
-    [ "$(id -u)" = 0 ] && chown postgres: "$PGDIR"
+    if [ ! -d "$PGDIR" ]; then
+        mkdir -m 700 -p "$PGDIR"
+        [ "$(id -u)" = 0 ] && chown postgres: "$PGDIR"
+    fi
+    [ "$(stat -c %U "$PGDIR")" = "$(as_owner id -un)" ] || die "$PGDIR is not owned by $(as_owner id -un) (remove it or set ROUTES_PG_DIR)"
     as_owner test -w "$PGDIR" || die "$PGDIR is not writable by $(as_owner id -un) (set ROUTES_PG_DIR)"
     as_owner bash -c "umask 077; head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' > '$PGDIR/password'; echo $port > '$PGDIR/port'"
     as_owner "$BIN/initdb" -D "$PGDIR/data" -U "$ADMIN" --pwfile="$PGDIR/password" -A scram-sha-256 \
@@ -108,6 +116,11 @@ stop() {
     fi
 }
 
+destroy() {
+    stop
+    if [ -d "$PGDIR" ]; then rm -rf -- "$PGDIR"; say "removed $PGDIR"; fi
+}
+
 migrate() {  # apply, in order and each in one transaction, the migrations $1 lacks
     local uri=$1 f version
     local applied
@@ -135,8 +148,9 @@ SECONDS=0
 case "${1:-start}" in
     start) start ;;
     stop) stop ;;
+    destroy) destroy ;;
     migrate) [ $# = 2 ] || die "usage: $0 migrate URI"; migrate "$2" ;;
     testdb) [ $# = 2 ] || die "usage: $0 testdb NAME"; testdb "$2" ;;
-    *) die "usage: $0 [start|stop|migrate URI|testdb NAME]" ;;
+    *) die "usage: $0 [start|stop|destroy|migrate URI|testdb NAME]" ;;
 esac
 say "done in ${SECONDS}s"
