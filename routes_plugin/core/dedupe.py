@@ -90,7 +90,7 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
     reports = routes["reports"].to_numpy().copy()
     problems = []
     for i, (s, org) in enumerate(zip(sig.to_numpy(), orgs.to_numpy())):
-        if org is None:
+        if org is None or pd.isna(org):  # no organisation: never merged
             continue
         g = state.groups.setdefault(s, {"kept": [], "by_org": {}})
         mine = g["by_org"].setdefault(org, 0)
@@ -114,9 +114,6 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
         else:
             g["kept"].append(routes["route_id"].iloc[i])
             state.kept_rows[routes["route_id"].iloc[i]] = int(routes["source_row"].iloc[i])
-    if not drop.any():
-        journeys.routes = routes
-        return journeys
     routes["reports"] = reports
     routes["cases_low"] = pd.array(np.where(np.isnan(low), np.nan, low)).astype(routes["cases_low"].dtype) \
         if str(routes["cases_low"].dtype) != "object" else low
