@@ -6,7 +6,7 @@ without a QGIS application.
 """
 
 
-def classFactory(iface):  # noqa: N802 (QGIS's name)
+def classFactory(iface):
     from .routes_plugin.plugin import RoutesPlugin
 
     return RoutesPlugin(iface)

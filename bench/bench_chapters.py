@@ -18,6 +18,8 @@ GOAL_S = 60.0
 
 def map_layers(processing, gpkg: Path, tmp: Path) -> dict:
     """Density, flows and crossings of the sample, as the chapters show them."""
+    from qgis.core import QgsProcessing
+
     from trafficking_routes.processing.algorithms.border_crossings import BorderCrossings
     from trafficking_routes.processing.algorithms.flow_aggregation import FlowAggregation
     from trafficking_routes.processing.algorithms.hotspot_density import HotspotDensity
@@ -25,7 +27,8 @@ def map_layers(processing, gpkg: Path, tmp: Path) -> dict:
     density = processing.run(HotspotDensity(), {"INPUT": f"{gpkg}|layername=route_points", "RADIUS": 50000,
                                                 "PIXEL_SIZE": 2000, "OUTPUT": str(tmp / "density.tif")})["OUTPUT"]
     flows = processing.run(FlowAggregation(), {"INPUT": f"{gpkg}|layername=route_lines", "LEVEL": 0,
-                                               "OUTPUT": str(tmp / "flows.gpkg"), "NODES": "TEMPORARY_OUTPUT"})["OUTPUT"]
+                                               "OUTPUT": str(tmp / "flows.gpkg"),
+                                               "NODES": QgsProcessing.TEMPORARY_OUTPUT})["OUTPUT"]
     crossings = processing.run(BorderCrossings(), {"INPUT": f"{gpkg}|layername=route_legs",
                                                    "OUTPUT": str(tmp / "crossings.gpkg")})["OUTPUT"]
     return {"DENSITY": density, "FLOWS": flows, "CROSSINGS": crossings}
@@ -41,7 +44,7 @@ def main() -> int:
 
     app = QgsApplication([], False)
     app.initQgis()
-    import processing
+    from qgis import processing
     from processing.core.Processing import Processing
 
     Processing.initialize()

@@ -82,7 +82,7 @@ def main():
     from processing.core.Processing import Processing
 
     Processing.initialize()
-    import processing
+    from qgis import processing
 
     work = Path(tempfile.mkdtemp(prefix="bench_density_"))
     frame, pixel, radius = make_points(work / "points.gpkg")

@@ -77,7 +77,7 @@ def child(which: str, path: str, out_dir: str) -> None:
     from qgis.core import QgsApplication
     app = QgsApplication([], False)
     app.initQgis()
-    import processing
+    from qgis import processing
     from processing.core.Processing import Processing
     Processing.initialize()
     uri = f"{path}|layername=route_legs"
@@ -124,7 +124,7 @@ def main() -> None:
     n, r = results["native"], results["routes"]
     stopped = n.get("stopped", False)
     print(f"legs: {args.legs:,}; breakdown fields: {', '.join(BREAKDOWN)}")
-    print(f"native:aggregate (group by from_country||to_country): "
+    print("native:aggregate (group by from_country||to_country): "
           + (f"stopped after {n['seconds']:.0f} s" if stopped else f"{n['seconds']:.2f} s, peak RSS {n['peak_mb']:.0f} MB"))
     print(f"routes:flowaggregation (country level, legs):        {r['seconds']:.2f} s, peak RSS {r['peak_mb']:.0f} MB")
     ratio = n["seconds"] / r["seconds"]

@@ -1,17 +1,14 @@
 """The QGIS plugin: registers the Processing provider and the plugin menu."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
-from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction
+from qgis.PyQt.QtGui import QAction, QIcon
 
 from ..processing.provider import RoutesProvider
-from ..processing.qgis_io import missing_packages, pip_command
+from .edge.dependencies import install_command, missing_packages
+from .edge.resources import I18N_DIR, ICON
 
-PLUGIN_DIR = Path(__file__).resolve().parent
 MENU = "&Trafficking Routes"
 LOG_TAG = "Trafficking Routes"
 
@@ -32,19 +29,19 @@ class RoutesPlugin:
     # -- translation: the UI follows QGIS's locale (Swahili ships as i18n/routes_sw.qm)
     def _install_translator(self):
         locale = str(QSettings().value("locale/userLocale", QLocale.system().name()) or "")[:2]
-        qm = PLUGIN_DIR / "i18n" / f"routes_{locale}.qm"
+        qm = I18N_DIR / f"routes_{locale}.qm"
         if qm.exists():
             self.translator = QTranslator()
             if self.translator.load(str(qm)):
                 QCoreApplication.installTranslator(self.translator)
 
-    def initProcessing(self):  # noqa: N802 (QGIS's name)
+    def initProcessing(self):
         self.provider = RoutesProvider()
         QgsApplication.processingRegistry().addProvider(self.provider)
 
-    def initGui(self):  # noqa: N802
+    def initGui(self):
         self.initProcessing()
-        icon = QIcon(str(PLUGIN_DIR / "icons" / "routes.svg"))
+        icon = QIcon(str(ICON))
         action = QAction(icon, tr("Load tracker export…"), self.iface.mainWindow())
         action.setObjectName("routesLoadTrackerExport")
         action.triggered.connect(self.open_load_dialog)
@@ -62,9 +59,9 @@ class RoutesPlugin:
         still loads, and the algorithms that need them say so when run."""
         if self.missing:
             msg = tr("Trafficking Routes needs Python packages that QGIS's Python lacks: {0}. Install them with: {1}").format(
-                ", ".join(self.missing), pip_command(self.missing))
-            self.iface.messageBar().pushMessage(LOG_TAG, msg, level=Qgis.Warning, duration=0)
-            QgsMessageLog.logMessage(msg, LOG_TAG, Qgis.Warning)
+                ", ".join(self.missing), install_command(self.missing))
+            self.iface.messageBar().pushMessage(LOG_TAG, msg, level=Qgis.MessageLevel.Warning, duration=0)
+            QgsMessageLog.logMessage(msg, LOG_TAG, Qgis.MessageLevel.Warning)
 
     def unload(self):
         for action in self.actions:
@@ -85,7 +82,7 @@ class RoutesPlugin:
     def open_load_dialog(self):
         if self.missing:
             self.iface.messageBar().pushWarning(LOG_TAG, tr("Install the missing packages first: {0}").format(
-                pip_command(self.missing)))
+                install_command(self.missing)))
             return
         from .ui.load_dialog import LoadDialog
 

@@ -13,7 +13,7 @@ OUT = REPO / "docs" / "algorithms.md"
 
 
 def render() -> str:
-    from qgis.core import QgsApplication
+    from qgis.core import Qgis, QgsApplication
 
     app = QgsApplication([], False)
     app.initQgis()
@@ -22,6 +22,7 @@ def render() -> str:
     if not (plugins / "trafficking_routes").exists():
         (plugins / "trafficking_routes").symlink_to(REPO, target_is_directory=True)
     sys.path.insert(0, str(plugins))
+    from trafficking_routes.processing.base import docs_anchor
     from trafficking_routes.processing.provider import RoutesProvider
 
     provider = RoutesProvider()
@@ -31,12 +32,13 @@ def render() -> str:
              "Run any of them from the shell with `scripts/qgis_process run routes:<name> -- NAME=VALUE ...`,",
              "or from the Processing toolbox, the Modeler and the batch dialog.", ""]
     for alg in sorted(provider.algorithms(), key=lambda a: (a.group(), a.id())):
-        lines += [f"## `{alg.id()}` — {alg.displayName()}", "", f"Group: {alg.group()}", ""]
+        lines += [f'<a id="{docs_anchor(alg.name())}"></a>', "", f"## `{alg.id()}` — {alg.displayName()}", "",
+                  f"Group: {alg.group()}", ""]
         help_text = alg.shortHelpString() or ""
         lines += [help_text.replace("<p>", "").replace("</p>", "\n").strip(), "", "| parameter | meaning |", "|---|---|"]
         for p in alg.parameterDefinitions():
             text = (p.help() or p.description()).replace("\n", " ").replace("|", "\\|")
-            opt = " (optional)" if p.flags() & p.FlagOptional else ""
+            opt = " (optional)" if p.flags() & Qgis.ProcessingParameterFlag.Optional else ""
             lines.append(f"| `{p.name()}`{opt} | {p.description()}: {text} |")
         outs = [o.name() for o in alg.outputDefinitions()]
         lines += ["", "Outputs: " + ", ".join(f"`{o}`" for o in outs), ""]

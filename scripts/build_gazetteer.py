@@ -259,12 +259,33 @@ def build(world_map: str, out: Path) -> dict:
                 bytes=sum(p.stat().st_size for p in out.iterdir()))
 
 
+NEIGHBOUR_TOLERANCE = 0.05  # degrees: generalised polygons of neighbours may not quite touch
+
+
+def build_neighbours(world_map: str, out: Path) -> int:
+    """``neighbours.csv``: pairs of ISO3 codes whose Natural Earth country polygons touch
+    (within ``NEIGHBOUR_TOLERANCE``): the land borders a road leg can cross. Used to
+    infer air legs (docs/layers.md)."""
+    ne = gpd.read_file(world_map, layer="countries")
+    ne = ne[(ne.ISO_A3.str.len() == 3) & (ne.ISO_A3 != "-99")][["ISO_A3", "geometry"]].dissolve("ISO_A3")
+    geoms = ne.geometry.values
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(shapely.buffer(geoms, NEIGHBOUR_TOLERANCE), predicate="intersects")
+    codes = ne.index.to_numpy()
+    pairs = sorted({tuple(sorted((codes[i], codes[j]))) for i, j in zip(left, right) if i != j})
+    pd.DataFrame(pairs, columns=["a", "b"]).to_csv(out / "neighbours.csv", index=False)
+    return len(pairs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--world-map", default=WORLD_MAP)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--neighbours-only", action="store_true", help="only rebuild neighbours.csv")
     args = parser.parse_args()
-    print(json.dumps(build(args.world_map, args.out)))
+    if not args.neighbours_only:
+        print(json.dumps(build(args.world_map, args.out)))
+    print(json.dumps({"neighbour_pairs": build_neighbours(args.world_map, args.out)}))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 one Processing model (open it in the Modeler to read or change it).
 
 export -> layers -> hotspot density -> flows -> border crossings ->
-regional summary -> chapter PDFs in English and Kiswahili.
+regional summary (computed once) -> chapter PDFs in English and Kiswahili.
 
 Run with Debian's Python (PyQGIS) after `make setup`:
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/build_model.py
@@ -11,10 +11,10 @@ Run with Debian's Python (PyQGIS) after `make setup`:
 from pathlib import Path
 
 from qgis.core import (
+    Qgis,
     QgsApplication,
     QgsProcessingModelAlgorithm,
     QgsProcessingModelChildAlgorithm,
-    QgsProcessingModelChildDependency,
     QgsProcessingModelChildParameterSource,
     QgsProcessingModelOutput,
     QgsProcessingModelParameter,
@@ -53,7 +53,7 @@ def child(model, child_id, alg_id, description, sources, outputs=(), x=0, y=0):
 
 
 def build() -> QgsProcessingModelAlgorithm:
-    m = QgsProcessingModelAlgorithm("Export to chapters", "Chains", "chains")
+    m = QgsProcessingModelAlgorithm("export_to_chapters", "Chains", "chains")  # id routes:export_to_chapters
     m.setHelpContent({
         "ALG_DESC": "Runs the whole chain on one tracker export: loads it into route layers (GeoPackage), "
                     "computes hotspot density, cross-border flows, border crossings and the regional summary, "
@@ -71,10 +71,10 @@ def build() -> QgsProcessingModelAlgorithm:
                                               fileFilter="CSV (*.csv)"),
                 "Optional place overrides CSV; wins over the gazetteer.", 300)
     model_input(m, QgsProcessingParameterNumber("SUPPRESS_BELOW", "Suppress counts below",
-                                                QgsProcessingParameterNumber.Integer, 5, minValue=0),
+                                                Qgis.ProcessingNumberParameterType.Integer, 5, minValue=0),
                 "Counts below this are suppressed in every published output (0 turns it off).", 500)
     model_input(m, QgsProcessingParameterNumber("DPI", "Chapter resolution (dpi)",
-                                                QgsProcessingParameterNumber.Integer, 300, minValue=72, maxValue=1200),
+                                                Qgis.ProcessingNumberParameterType.Integer, 300, minValue=72, maxValue=1200),
                 "Resolution of the chapter PDFs.", 700)
     suppress = Src.fromModelParameter("SUPPRESS_BELOW")
     child(m, "load", "routes:loadtrackerexport", "Load tracker export",
@@ -93,21 +93,19 @@ def build() -> QgsProcessingModelAlgorithm:
     child(m, "summary", "routes:regionalsummary", "Regional summary",
           {"INPUT": Src.fromChildOutput("load", "ROUTE_POINTS"), "SUPPRESS_BELOW": suppress},
           [("OUTPUT", "Regional summary"), ("OUTPUT_POLYGONS", "Regional risk")], 790, 330)
+    # the chapters print the summary computed once above (no second computation per language)
     for i, (lang, label) in enumerate((("en", "English"), ("sw", "Kiswahili"))):
         child(m, f"chapters_{lang}", "routes:chaptermaps", f"Chapter maps ({label})",
               {"ROUTE_POINTS": Src.fromChildOutput("load", "ROUTE_POINTS"),
                "DENSITY": Src.fromChildOutput("density", "OUTPUT"),
                "FLOWS": Src.fromChildOutput("flows", "OUTPUT"),
                "CROSSINGS": Src.fromChildOutput("crossings", "OUTPUT"),
+               "SUMMARY": Src.fromChildOutput("summary", "OUTPUT"),
+               "BREAKDOWN": Src.fromChildOutput("summary", "OUTPUT_BREAKDOWN"),
                "LANGUAGE": Src.fromStaticValue(i), "FORMAT": Src.fromStaticValue(0),
                "COMBINED_PDF": Src.fromStaticValue(True), "DPI": Src.fromModelParameter("DPI"),
                "SUPPRESS_BELOW": suppress},
               [("OUTPUT_FOLDER", f"Chapters ({label})")], 330 + 300 * i, 470)
-    # the summary has no output the chapters read: order it before them all the same
-    for lang in ("en", "sw"):
-        c = m.childAlgorithm(f"chapters_{lang}")
-        c.setDependencies([QgsProcessingModelChildDependency("summary")])
-        m.setChildAlgorithm(c)
     return m
 
 

@@ -567,13 +567,15 @@ class XlsxWriter:
     """Streams rows into a write-only workbook; numbers and ISO dates become typed cells,
     text that looks like a formula stays text."""
 
-    def __init__(self, path: Path, headers=HEADERS):
+    def __init__(self, path: Path, headers=HEADERS, title: str | None = None):
         from openpyxl import Workbook
 
         self.path = path
         self.wb = Workbook(write_only=True)
         self.wb.properties.created = dt.datetime(2020, 12, 31)
         self.ws = self.wb.create_sheet("routes")
+        if title:
+            self.ws.append([title])   # a title row above the header, as CSO workbooks have
         self.ws.append(headers)
 
     def _cell(self, value: str):
@@ -624,12 +626,49 @@ def sample_table(seed: int = SAMPLE_SEED, n: int = SAMPLE_ROWS, *, id_prefix="SY
     return table
 
 
+#: rows appended to the sample: flights through named airports, compound place cells,
+#: county and border forms, Somaliland (all synthetic, as the rest)
+EXTRA_ROWS = [
+    # origin, origin country, transit, destination, destination country, cases, modes, airlines
+    ("Mombasa, Kenya", "", "Moi International Airport", "Riyadh", "Saudi Arabia", "3", "Air", "Saudia"),
+    ("Kaunti ya Kilifi", "Kenya", "Mombasa; Moi Intl", "Doha", "Qatar", "2", "road; air", "Qatar Airways"),
+    ("Nairobi", "Kenya", "JKIA; Hamad International Airport", "Beirut", "Lebanon", "4", "Flight", "Qatar Airways"),
+    ("Kisumu", "Kenya", "Kisumu Airport; JKIA", "Dubai", "UAE", "2", "air", "Kenya Airways"),
+    ("Eldoret", "Kenya", "Jomo Kenyatta Intl", "Jeddah", "KSA", "5", "Road; Air", "Saudia"),
+    ("Nakuru", "Kenya", "JKIA; Bole International Airport", "Muscat", "Oman", "1", "Air", "Ethiopian Airlines"),
+    ("Hargeisa", "Somaliland", "Wajir; Garissa", "Nairobi", "Kenya", "3", "Road", ""),
+    ("Burao", "Somaliland", "Mandera border point", "Nairobi", "Kenya", "2", "Road", ""),
+    ("Bungoma", "Kenya", "Busia (Uganda)", "Kampala", "Uganda", "6", "Bus", ""),
+    ("Kakamega", "Kenya", "Malaba border point", "Jinja", "Uganda", "2", "Road", ""),
+    ("Kwale County", "", "Lunga Lunga; Horohoro", "Tanga", "Tanzania", "3", "Road", ""),
+    ("Voi", "Kenya", "Taveta - Kenya; Holili", "Moshi", "Tanzania", "2", "Road", ""),
+]
+
+
+def extra_rows(first: int) -> pd.DataFrame:
+    rows = []
+    for i, (o, oc, t, d, dc, c, m, a) in enumerate(EXTRA_ROWS):
+        rows.append({"Route ID": f"SYN-X{first + i:04d}", "Year": "2020", "Date reported": "",
+                     "Origin city": o, "Origin country": oc, "Transit points": t,
+                     "Intended destination city": d, "Intended destination country": dc,
+                     "Place of exploitation city": d, "Place of exploitation country": dc, "Estimated cases": c,
+                     "Type of exploitation": "Domestic servitude" if m.lower() != "road" else "Forced labour",
+                     "Industry": "Domestic work", "Mode of transport": m, "Airlines": a,
+                     "Recruitment method": "False job offer", "Reporting organisation": "Synthetic CSO 3",
+                     "Notes": ""})
+    return pd.DataFrame(rows, columns=HEADERS)
+
+
+SAMPLE_TITLE = "Kenya route data collection 2020 — SYNTHETIC sample export"
+
+
 def write_sample(out_dir: Path, seed: int = SAMPLE_SEED) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     table = sample_table(seed)
+    table = pd.concat([table, extra_rows(1).set_axis(table.columns, axis=1)], ignore_index=True)
     csv_path = out_dir / "kenya_routes_synthetic.csv"
     write_csv(table, csv_path)
-    xlsx = XlsxWriter(out_dir / "kenya_routes_synthetic.xlsx")
+    xlsx = XlsxWriter(out_dir / "kenya_routes_synthetic.xlsx", title=SAMPLE_TITLE)
     xlsx.write(table)
     xlsx.close(reproducible=True)
     sw = sample_table(seed + 1, SW_ROWS, id_prefix="SYN-SW-", label_style=SW_LABEL_STYLE)

@@ -45,3 +45,23 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def world_map() -> Path:
+    """QGIS's world_map.gpkg, found through QGIS (QgsApplication.pkgDataPath()) as the
+    plugin's edge finds it, in a subprocess so that core tests need no QGIS application."""
+    import subprocess
+
+    code = ("from qgis.core import QgsApplication\n"
+            "app = QgsApplication([], False)\n"
+            "print(QgsApplication.pkgDataPath())\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("QGIS's Python bindings are not available")
+    path = Path(out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "") / "resources" / "data" / "world_map.gpkg"
+    if out.returncode != 0 or not path.is_file():
+        pytest.skip("QGIS's world_map.gpkg is not installed")
+    return path

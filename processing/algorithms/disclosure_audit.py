@@ -19,7 +19,9 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..qgis_io import frame_to_sink, require, source_to_frame, suppress_parameter
+from ...routes_plugin.edge.dependencies import require
+from ...routes_plugin.edge.frames import frame_to_sink, source_to_frame
+from ..parameters import suppress_parameter
 
 
 class DisclosureAudit(QgsProcessingAlgorithm):

@@ -6,16 +6,8 @@ the input, call the core, write and style the outputs.
 from __future__ import annotations
 
 from qgis.core import (
-    QgsCategorizedSymbolRenderer,
-    QgsClassificationJenks,
-    QgsColorBrewerColorRamp,
-    QgsDataDefinedSizeLegend,
+    Qgis,
     QgsCoordinateReferenceSystem,
-    QgsGraduatedSymbolRenderer,
-    QgsMarkerSymbol,
-    QgsProcessing,
-    QgsProcessingAlgorithm,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -24,12 +16,14 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsProcessingParameterVectorLayer,
-    QgsProperty,
-    QgsRendererCategory,
-    QgsSizeScaleTransformer,
 )
 
-from ..qgis_io import check, frame_to_sink, read_frame, require, source_to_frame, style_output, suppress_parameter
+from ...routes_plugin.core.errors import RoutesError
+from ...routes_plugin.edge.frames import frame_to_sink, layer_to_frame, read_frame
+from ...routes_plugin.edge.resources import world_map_path
+from ...routes_plugin.edge.styles import flow_style, style_output
+from ..base import RoutesAlgorithm
+from ..parameters import add_suppression_parameters, report_skips, suppress_mode
 
 LEVELS = ("place", "county", "region", "country")
 LEVEL_LABELS = ("Place", "County (Kenya; elsewhere the region)", "Region (admin-1; Kenya's 8 regions)", "Country")
@@ -39,137 +33,49 @@ GEOMETRIES = ("curved", "straight", "geodesic")
 GEOMETRY_LABELS = ("Curved arcs (A→B and B→A apart)", "Straight lines", "Geodesic (great circle)")
 WIDTHS = ("routes", "cases_low", "cases_high")
 WIDTH_LABELS = ("Routes", "Cases (low estimate)", "Cases (high estimate)")
-SUPPRESS_MODES = ("drop", "merge")
-SUPPRESS_LABELS = ("Drop small flows", "Merge small flows into one \"other\" row (no geometry)")
 POSITIONS = ("polygons", "points")
 POSITION_LABELS = ("Polygon centroids (regions and countries from world_map.gpkg or the polygon layer)",
                    "Mean of the member place points")
 
 
-# ------------------------------------------------------------------ reading --
-
-
-def report_skips(feedback, report):
-    for reason, n in report.get("skipped", {}).items():
-        feedback.pushWarning(f"Skipped {n} input row(s): {reason}")
-
-
-# ------------------------------------------------------------------ styling --
-
-def flow_style(size_field=None, colour_field=None, unit="routes", labels=None):
-    """The data-driven part of the flow, node and crossing styles (for
-    :func:`qgis_io.apply_style`): width classes with a legend in routes or
-    cases, or categories by ``colour_field`` for flows; a size legend for points."""
-    labels = labels or {}
-
-    def adjust(layer):
-        values = [v for v in layer.uniqueValues(layer.fields().lookupField(size_field)) if v not in (None, "")] \
-            if size_field else []
-        values = [float(v) for v in values if str(v) not in ("NULL", "nan")]
-        top = max(values, default=1.0)
-        symbol = layer.renderer().symbol() if hasattr(layer.renderer(), "symbol") else None
-        if symbol is None:
-            return
-        if isinstance(symbol, QgsMarkerSymbol):
-            transformer = QgsSizeScaleTransformer(QgsSizeScaleTransformer.Flannery, 0, top, 2, 12, 0, 0.57)
-            prop = QgsProperty.fromField(size_field)
-            prop.setTransformer(transformer)
-            symbol.setDataDefinedSize(prop)
-            legend = QgsDataDefinedSizeLegend()
-            legend.setTitle(unit)
-            layer.renderer().setDataDefinedSizeLegend(legend)
-        elif colour_field and layer.fields().lookupField(colour_field) >= 0:
-            cats = sorted(str(v) for v in layer.uniqueValues(layer.fields().lookupField(colour_field))
-                          if v not in (None, "") and str(v) != "NULL")
-            ramp = QgsColorBrewerColorRamp("Set1", max(3, min(len(cats), 9)))
-            width = QgsProperty.fromExpression(f'coalesce(0.3 + 4.7 * sqrt("{size_field}" / {top}), 0.3)')
-            categories = []
-            for i, value in enumerate(cats):
-                s = symbol.clone()
-                s.setColor(ramp.color(i / max(len(cats) - 1, 1)) if len(cats) <= 9 else ramp.color(0))
-                s.setDataDefinedWidth(width)
-                categories.append(QgsRendererCategory(value, s, labels.get(value, value)))
-            layer.setRenderer(QgsCategorizedSymbolRenderer(colour_field, categories))
-        elif size_field:
-            renderer = QgsGraduatedSymbolRenderer(size_field)
-            renderer.setSourceSymbol(symbol.clone())
-            method = QgsClassificationJenks()
-            method.setLabelFormat(f"%1 – %2 {unit}")
-            method.setLabelPrecision(0)
-            renderer.setClassificationMethod(method)
-            renderer.updateClasses(layer, min(5, max(1, len(set(values)))))
-            renderer.setGraduatedMethod(QgsGraduatedSymbolRenderer.GraduatedSize)
-            renderer.setSymbolSizes(0.4, 5.0)
-            layer.setRenderer(renderer)
-
-    return adjust
-
-
-def style_on_load(context, dest_id, qml_name, **kwargs):
-    style_output(context, dest_id, qml_name, flow_style(**kwargs))
-
-
-def add_suppression_parameters(alg):
-    alg.addParameter(suppress_parameter("no published count (routes, legs, cases, category counts, node totals) "
-                                        "is below this number.", alg.SUPPRESS_BELOW))
-    p = QgsProcessingParameterEnum(alg.SUPPRESS_MODE, "Rows below the threshold", SUPPRESS_LABELS, defaultValue=0)
-    p.setHelp("Drop rows whose route count is below the threshold, or merge them into one row labelled "
-              "\"other (suppressed)\" without geometry (itself dropped if still below the threshold). "
-              "Smaller cells of kept rows are left blank.")
-    alg.addParameter(p)
-
-
 # --------------------------------------------------------------- algorithm --
 
-class FlowAggregation(QgsProcessingAlgorithm):
+class FlowAggregation(RoutesAlgorithm):
+    NAME, DISPLAY_NAME, GROUP = "flowaggregation", "Flow aggregation (flow map)", "Flows"
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "pyproj")
+    STEPS = 4
     INPUT, MODE, LEVEL, DIRECTED, BORDER_ONLY = "INPUT", "MODE", "LEVEL", "DIRECTED", "BORDER_ONLY"
     BREAKDOWN, WIDTH_BY, GEOMETRY, BULGE = "BREAKDOWN", "WIDTH_BY", "GEOMETRY", "BULGE"
     NODE_POSITION, POLYGONS, POLYGON_ID = "NODE_POSITION", "POLYGONS", "POLYGON_ID"
     SUPPRESS_BELOW, SUPPRESS_MODE = "SUPPRESS_BELOW", "SUPPRESS_MODE"
     OUTPUT, NODES, BREAKDOWN_TABLE = "OUTPUT", "NODES", "BREAKDOWN_TABLE"
 
-    def name(self):
-        return "flowaggregation"
+    HELP = (
+        "Aggregates route_lines (journeys) or route_legs into origin→destination flows at place, county, "
+        "region or country level and draws them as a flow map, with the places as nodes.\n\n"
+        "Flows carry origin, destination, routes (distinct routes), legs (leg mode), cases_low and "
+        "cases_high (summed once per route; cases_high is empty when a route has no upper bound, e.g. "
+        "\"10+\"), the distance, one route count per category of each breakdown field "
+        "(<field>_<category>) and <field>_top, the most frequent category (for colouring). Nodes carry "
+        "the distinct routes touching them, routes_out, routes_in, routes_through (routes passing through; "
+        "needs route_legs) and routes_internal (routes staying inside the node at this level). The "
+        "optional breakdown table lists the same category counts as a long table.\n\n"
+        "Parameters: Input (route_lines or route_legs); Flows (journeys origin → final destination, or "
+        "leg by leg — needs route_legs); Level (place, county, region, country; a place without a county "
+        "or region falls back to the next coarser unit); Directed (off: A→B and B→A are one flow); Only "
+        "flows crossing an international border; Breakdown fields (any category field: transport modes, "
+        "recruitment methods, exploitation types, airlines, year); Width by (routes or cases — also the "
+        "unit of the legend); Line shape (curved, straight, geodesic) and curvature; Node position; an "
+        "optional polygon layer and its id field (holding the names of the units at the chosen level, "
+        "ISO3 codes at country level); Suppress counts below and what to do with small rows.\n\n"
+        "Lines take the shorter way round the globe; across the antimeridian their longitudes run past "
+        "±180° rather than being split. Rows with a missing end or zero length are skipped and "
+        "reported in the log; a missing field is an error."
+    )
 
-    def displayName(self):  # noqa: N802
-        return "Flow aggregation (flow map)"
-
-    def group(self):
-        return "Flows"
-
-    def groupId(self):  # noqa: N802
-        return "flows"
-
-    def createInstance(self):  # noqa: N802
-        return FlowAggregation()
-
-    def shortHelpString(self):  # noqa: N802
-        return (
-            "Aggregates route_lines (journeys) or route_legs into origin→destination flows at place, county, "
-            "region or country level and draws them as a flow map, with the places as nodes.\n\n"
-            "Flows carry origin, destination, routes (distinct routes), legs (leg mode), cases_low and "
-            "cases_high (summed once per route; cases_high is empty when a route has no upper bound, e.g. "
-            "\"10+\"), the distance, one route count per category of each breakdown field "
-            "(<field>_<category>) and <field>_top, the most frequent category (for colouring). Nodes carry "
-            "the distinct routes touching them, routes_out, routes_in, routes_through (routes passing through; "
-            "needs route_legs) and routes_internal (routes staying inside the node at this level). The "
-            "optional breakdown table lists the same category counts as a long table.\n\n"
-            "Parameters: Input (route_lines or route_legs); Flows (journeys origin → final destination, or "
-            "leg by leg — needs route_legs); Level (place, county, region, country; a place without a county "
-            "or region falls back to the next coarser unit); Directed (off: A→B and B→A are one flow); Only "
-            "flows crossing an international border; Breakdown fields (any category field: transport modes, "
-            "recruitment methods, exploitation types, airlines, year); Width by (routes or cases — also the "
-            "unit of the legend); Line shape (curved, straight, geodesic) and curvature; Node position; an "
-            "optional polygon layer and its id field (holding the names of the units at the chosen level, "
-            "ISO3 codes at country level); Suppress counts below and what to do with small rows.\n\n"
-            "Lines take the shorter way round the globe; across the antimeridian their longitudes run past "
-            "±180° rather than being split. Rows with a missing end or zero length are skipped and "
-            "reported in the log; a missing field is an error."
-        )
-
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         p = QgsProcessingParameterFeatureSource(self.INPUT, "Routes (route_lines or route_legs)",
-                                                [QgsProcessing.TypeVectorLine])
+                                                [Qgis.ProcessingSourceType.VectorLine])
         p.setHelp("route_lines (one line per route) or route_legs (one line per leg) from Load tracker export.")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.MODE, "Flows", MODE_LABELS, defaultValue=0)
@@ -197,7 +103,7 @@ class FlowAggregation(QgsProcessingAlgorithm):
         p.setHelp("Curved arcs bow to the right of travel so opposite flows lie apart; geodesic lines follow "
                   "the great circle; straight lines are straight in longitude/latitude.")
         self.addParameter(p)
-        p = QgsProcessingParameterNumber(self.BULGE, "Curvature of arcs", QgsProcessingParameterNumber.Double,
+        p = QgsProcessingParameterNumber(self.BULGE, "Curvature of arcs", Qgis.ProcessingNumberParameterType.Double,
                                          0.2, minValue=0.0, maxValue=2.0)
         p.setHelp("Offset of the arc's middle from the straight line, as a fraction of the line's length.")
         self.addParameter(p)
@@ -206,7 +112,7 @@ class FlowAggregation(QgsProcessingAlgorithm):
                   "mean of their places. Place and county nodes always sit on their places.")
         self.addParameter(p)
         p = QgsProcessingParameterVectorLayer(self.POLYGONS, "Polygons for the nodes (optional)",
-                                              [QgsProcessing.TypeVectorPolygon], optional=True)
+                                              [Qgis.ProcessingSourceType.VectorPolygon], optional=True)
         p.setHelp("Your own polygons of the units at the chosen level; default: QGIS's world_map.gpkg.")
         self.addParameter(p)
         p = QgsProcessingParameterField(self.POLYGON_ID, "Polygon id field", parentLayerParameterName=self.POLYGONS,
@@ -214,21 +120,21 @@ class FlowAggregation(QgsProcessingAlgorithm):
         p.setHelp("Field of the polygon layer holding the unit names (ISO3 codes at country level).")
         self.addParameter(p)
         add_suppression_parameters(self)
-        p = QgsProcessingParameterFeatureSink(self.OUTPUT, "Flows", QgsProcessing.TypeVectorLine)
+        p = QgsProcessingParameterFeatureSink(self.OUTPUT, "Flows", Qgis.ProcessingSourceType.VectorLine)
         p.setHelp("Flow lines with their counts.")
         self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink(self.NODES, "Flow nodes", QgsProcessing.TypeVectorPoint)
+        p = QgsProcessingParameterFeatureSink(self.NODES, "Flow nodes", Qgis.ProcessingSourceType.VectorPoint,
+                                              optional=True, createByDefault=True)
         p.setHelp("Nodes with in / out / through / internal route counts.")
         self.addParameter(p)
-        p = QgsProcessingParameterFeatureSink(self.BREAKDOWN_TABLE, "Breakdown table", QgsProcessing.TypeVector,
+        p = QgsProcessingParameterFeatureSink(self.BREAKDOWN_TABLE, "Breakdown table", Qgis.ProcessingSourceType.Vector,
                                               optional=True, createByDefault=False)
         p.setHelp("Long table: flow, field, category, label, routes, cases.")
         self.addParameter(p)
         for out in ("FLOWS", "NODES_COUNT", "SKIPPED", "SUPPRESSED"):
             self.addOutput(QgsProcessingOutputNumber(out, out.replace("_", " ").lower()))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        require("pandas", "geopandas", "pyogrio", "shapely", "numpy")
+    def compute(self, parameters, context, steps):
         from ...routes_plugin.core import categories as cat
         from ...routes_plugin.core.flows import aggregate_flows
 
@@ -237,55 +143,65 @@ class FlowAggregation(QgsProcessingAlgorithm):
         mode = MODES[self.parameterAsEnum(parameters, self.MODE, context)]
         width = WIDTHS[self.parameterAsEnum(parameters, self.WIDTH_BY, context)]
         threshold = self.parameterAsInt(parameters, self.SUPPRESS_BELOW, context)
+        node_position = POSITIONS[self.parameterAsEnum(parameters, self.NODE_POSITION, context)]
         # read only what the core uses: a third of the columns at country level
         side = ["key", *LEVELS[LEVELS.index(level):], "lat", "lon"] + (["seq", "role"] if mode == "journey" else [])
         columns = ["route_id", "source_row", "leg_seq", "cases_low", "cases_high", *breakdown] + \
             [p + f for p in ("from_", "to_", "origin_", "final_") for f in side]
-        check(feedback, 1)
-        table = read_frame(self, parameters, self.INPUT, context, feedback, columns, to_crs="EPSG:4326")
+        table = read_frame(self, parameters, self.INPUT, context, steps.next("Reading the routes"), columns,
+                           to_crs="EPSG:4326")
         missing = [f for f in breakdown if f not in table.columns]
         if missing:
-            raise QgsProcessingException(f"Breakdown field(s) not in the input: {', '.join(missing)}")
+            raise RoutesError(f"Breakdown field(s) not in the input: {', '.join(missing)}")
         polygons, polygon_id = None, None
         poly_layer = self.parameterAsVectorLayer(parameters, self.POLYGONS, context)
         if poly_layer is not None:
             polygon_id = self.parameterAsString(parameters, self.POLYGON_ID, context)
             if not polygon_id or poly_layer.fields().lookupField(polygon_id) < 0:
-                raise QgsProcessingException(
+                raise RoutesError(
                     f"The polygon layer {poly_layer.name()} has no id field {polygon_id!r}; choose the field "
                     "holding the unit names.")
-            polygons = source_to_frame(poly_layer, None, [polygon_id]).to_crs(4326)
-        check(feedback, 30)
-        try:
-            result = aggregate_flows(
-                table, level=level, mode=mode,
-                directed=self.parameterAsBool(parameters, self.DIRECTED, context),
-                border_only=self.parameterAsBool(parameters, self.BORDER_ONLY, context),
-                breakdown=breakdown, threshold=threshold,
-                suppress_mode=SUPPRESS_MODES[self.parameterAsEnum(parameters, self.SUPPRESS_MODE, context)],
-                geometry=GEOMETRIES[self.parameterAsEnum(parameters, self.GEOMETRY, context)],
-                bulge=self.parameterAsDouble(parameters, self.BULGE, context),
-                node_position=POSITIONS[self.parameterAsEnum(parameters, self.NODE_POSITION, context)],
-                polygons=polygons, polygon_id=polygon_id)
-        except ValueError as err:
-            raise QgsProcessingException(str(err)) from err
-        report_skips(feedback, result.report)
+            polygons = layer_to_frame(poly_layer, None, [polygon_id]).to_crs(4326)
+        steps.next("Aggregating the flows")
+        result = aggregate_flows(
+            table, level=level, mode=mode,
+            directed=self.parameterAsBool(parameters, self.DIRECTED, context),
+            border_only=self.parameterAsBool(parameters, self.BORDER_ONLY, context),
+            breakdown=breakdown, threshold=threshold,
+            suppress_mode=suppress_mode(self, parameters, context),
+            geometry=GEOMETRIES[self.parameterAsEnum(parameters, self.GEOMETRY, context)],
+            bulge=self.parameterAsDouble(parameters, self.BULGE, context),
+            node_position=node_position, polygons=polygons, polygon_id=polygon_id,
+            world_map=world_map_path() if node_position == "polygons" and polygons is None else None)
+        report_skips(steps, result.report)
         for note in result.report["notes"]:
-            feedback.pushInfo(note)
-        check(feedback, 70)
+            steps.pushInfo(note)
         crs = QgsCoordinateReferenceSystem("EPSG:4326")
-        flows_id = frame_to_sink(self, parameters, context, self.OUTPUT, result.flows, crs)
-        nodes_id = frame_to_sink(self, parameters, context, self.NODES, result.nodes, crs)
+        flows_id = frame_to_sink(self, parameters, context, self.OUTPUT, result.flows, crs, steps.next("Writing"))
+        nodes_id = frame_to_sink(self, parameters, context, self.NODES, result.nodes, crs, steps.feedback,
+                                 optional=True)
         colour = f"{breakdown[0]}_top" if breakdown else None
         labels = {c: cat.label(breakdown[0], c) for c in result.long["category"].unique()} if breakdown else {}
         unit = "cases" if width.startswith("cases") else "routes"
-        style_on_load(context, flows_id, "flows", size_field=width, colour_field=colour, unit=unit, labels=labels)
-        style_on_load(context, nodes_id, "flow_nodes", size_field="routes", unit="routes")
-        outputs = {self.OUTPUT: flows_id, self.NODES: nodes_id}
-        if parameters.get(self.BREAKDOWN_TABLE):
-            outputs[self.BREAKDOWN_TABLE] = frame_to_sink(self, parameters, context, self.BREAKDOWN_TABLE,
-                                                          result.long, crs)
-        check(feedback, 100)
+        style_output(context, flows_id, "flows",
+                     flow_style(size_field=width, colour_field=colour, unit=unit, labels=labels))
+        style_output(context, nodes_id, "flow_nodes", flow_style(size_field="routes", unit="routes"))
+        for dest, what in ((flows_id, "Flows"), (nodes_id, "Flow nodes")):  # what, and at which level
+            if dest and context.willLoadLayerOnCompletion(dest):
+                context.layerToLoadOnCompletionDetails(dest).name = \
+                    f"{what} — {level} level ({'journeys' if mode == 'journey' else 'leg by leg'})"
+        rep = result.report
+        if rep["flows_suppressed"] or rep["nodes_suppressed"]:
+            steps.pushInfo(
+                f"{rep['flows_suppressed']} of {rep['flows']} flows and {rep['nodes_suppressed']} nodes have fewer "
+                f"than {threshold} routes and are not published (small-count suppression protects the people "
+                "concerned).")
+        outputs = {self.OUTPUT: flows_id, **({self.NODES: nodes_id} if nodes_id else {})}
+        steps.next("Writing the breakdown table")
+        table_id = frame_to_sink(self, parameters, context, self.BREAKDOWN_TABLE, result.long, crs,
+                                 steps.feedback, optional=True)
+        if table_id:
+            outputs[self.BREAKDOWN_TABLE] = table_id
         outputs.update({"FLOWS": result.report["flows_published"], "NODES_COUNT": len(result.nodes),
                         "SKIPPED": len(result.skipped), "SUPPRESSED": result.report["flows_suppressed"]})
         return outputs

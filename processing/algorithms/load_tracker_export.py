@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessing,
-    QgsProcessingAlgorithm,
+    Qgis,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
@@ -14,7 +13,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..qgis_io import load_on_completion, require, save_default_styles
+from ...routes_plugin.edge.styles import load_on_completion, save_default_styles
+from ..base import RoutesAlgorithm
+from ..parameters import country_pack, country_parameter
 
 FORMATS = ("auto", "csv", "xlsx", "htcds", "ctdc", "ctdc_vp")
 FORMAT_LABELS = ("Detect from the file", "Tracker export, CSV", "Tracker export, XLSX",
@@ -23,61 +24,51 @@ FORMAT_LABELS = ("Detect from the file", "Tracker export, CSV", "Tracker export,
 UNRESOLVED = ("reject", "country")
 UNRESOLVED_LABELS = ("Reject the row (listed in rejected_rows with suggestions)",
                      "Keep the place at country level (flagged, listed as a warning)")
+UNCERTAIN_MODES = ("stop", "map")
+UNCERTAIN_LABELS = ("Stop, naming the column and the field it probably is", "Map it to that field and warn")
 #: layer -> (output id, geometry type, shipped style)
 LAYERS = {
-    "route_points": ("ROUTE_POINTS", QgsProcessing.TypeVectorPoint, "route_points"),
-    "route_legs": ("ROUTE_LEGS", QgsProcessing.TypeVectorLine, "route_legs"),
-    "route_lines": ("ROUTE_LINES", QgsProcessing.TypeVectorLine, "route_lines"),
-    "places": ("PLACES", QgsProcessing.TypeVectorPoint, "places"),
-    "rejected_rows": ("REJECTED_ROWS", QgsProcessing.TypeVector, None),
+    "route_points": ("ROUTE_POINTS", Qgis.ProcessingSourceType.VectorPoint, "route_points"),
+    "route_legs": ("ROUTE_LEGS", Qgis.ProcessingSourceType.VectorLine, "route_legs"),
+    "route_lines": ("ROUTE_LINES", Qgis.ProcessingSourceType.VectorLine, "route_lines"),
+    "places": ("PLACES", Qgis.ProcessingSourceType.VectorPoint, "places"),
+    "rejected_rows": ("REJECTED_ROWS", Qgis.ProcessingSourceType.Vector, None),
 }
 
 
-class LoadTrackerExport(QgsProcessingAlgorithm):
+class LoadTrackerExport(RoutesAlgorithm):
+    NAME, DISPLAY_NAME, GROUP = "loadtrackerexport", "Load tracker export", "Load"
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "openpyxl")
     INPUT, OUTPUT, PROFILE, SHEET, FORMAT = "INPUT", "OUTPUT", "PROFILE", "SHEET", "FORMAT"
     OVERRIDES, UNRESOLVED, INCLUDE_IDENTIFYING = "OVERRIDES", "UNRESOLVED", "INCLUDE_IDENTIFYING"
     HOME_COUNTRY = "HOME_COUNTRY"
+    UNCERTAIN = "UNCERTAIN"
 
-    def name(self):
-        return "loadtrackerexport"
+    HELP = (
+        "Reads a route-data export (one row per reported route: origin, transit points, intended "
+        "destination, place of exploitation, estimated cases, categories) and writes five layers to "
+        "one GeoPackage: route_points (one point per stop), route_legs (one line per consecutive pair "
+        "of stops, flagged when it crosses a border), route_lines (one line per route), places (one "
+        "point per place with counts by role) and rejected_rows (row, column, value, reason and "
+        "suggestions for every cell that could not be used).\n\n"
+        "Place names are resolved offline (GeoNames, countrystatecity and Natural Earth data shipped "
+        "with the plugin); nothing is sent off this machine. Every input row is either mapped or listed "
+        "in rejected_rows: the log ends with rows in = mapped + rejected.\n\n"
+        "Reads CSV (any common encoding, ; or , separated) and XLSX tracker exports, IOM HTCDS historic "
+        "trafficking events and CTDC case data. Reporting organisation and notes are never written "
+        "unless 'Include identifying columns' is ticked."
+    )
 
-    def displayName(self):  # noqa: N802
-        return "Load tracker export"
-
-    def group(self):
-        return "Load"
-
-    def groupId(self):  # noqa: N802
-        return "load"
-
-    def shortHelpString(self):  # noqa: N802
-        return (
-            "Reads a route-data export (one row per reported route: origin, transit points, intended "
-            "destination, place of exploitation, estimated cases, categories) and writes five layers to "
-            "one GeoPackage: route_points (one point per stop), route_legs (one line per consecutive pair "
-            "of stops, flagged when it crosses a border), route_lines (one line per route), places (one "
-            "point per place with counts by role) and rejected_rows (row, column, value, reason and "
-            "suggestions for every cell that could not be used).\n\n"
-            "Place names are resolved offline (GeoNames, countrystatecity and Natural Earth data shipped "
-            "with the plugin); nothing is sent off this machine. Every input row is either mapped or listed "
-            "in rejected_rows: the log ends with rows in = mapped + rejected.\n\n"
-            "Reads CSV (any common encoding, ; or , separated) and XLSX tracker exports, IOM HTCDS historic "
-            "trafficking events and CTDC case data. Reporting organisation and notes are never written "
-            "unless 'Include identifying columns' is ticked."
-        )
-
-    def createInstance(self):  # noqa: N802
-        return type(self)()
-
-    def initAlgorithm(self, config=None):  # noqa: N802
-        p = QgsProcessingParameterFile(self.INPUT, "Tracker export (CSV or XLSX)", behavior=QgsProcessingParameterFile.File,
+    def initAlgorithm(self, config=None):
+        p = QgsProcessingParameterFile(self.INPUT, "Tracker export (CSV or XLSX)", behavior=Qgis.ProcessingFileParameterBehavior.File,
                                        fileFilter="Route exports (*.csv *.tsv *.txt *.xlsx);;All files (*.*)")
         p.setHelp("The export file: one row per reported route. CSV in any common encoding (UTF-8, UTF-16, "
                   "Windows-1252) with ; , or tab separators, or an XLSX workbook.")
         self.addParameter(p)
         p = QgsProcessingParameterFileDestination(self.OUTPUT, "Output GeoPackage", fileFilter="GeoPackage (*.gpkg)")
         p.setHelp("GeoPackage that receives route_points, route_legs, route_lines, places and rejected_rows. "
-                  "An existing file is replaced only when every layer has been written.")
+                  "Into an existing GeoPackage only these five layers are replaced, in one step once all are "
+                  "written; its other layers, styles and a QGIS project stored in it are kept.")
         self.addParameter(p)
         p = QgsProcessingParameterFile(self.PROFILE, "Column profile (JSON or YAML)", optional=True,
                                        fileFilter="Column profiles (*.json *.yaml *.yml)")
@@ -85,7 +76,8 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
                   "profile, which knows English and Swahili headers. See docs/export-format.md.")
         self.addParameter(p)
         p = QgsProcessingParameterString(self.SHEET, "Sheet (XLSX only)", optional=True)
-        p.setHelp("Name of the worksheet to read; empty reads the first sheet.")
+        p.setHelp("Name (or 0-based number) of the worksheet to read; empty reads the sheet whose header best "
+                  "matches the export fields (the first one on ties). The log says which sheet was read.")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.FORMAT, "File format", options=list(FORMAT_LABELS), defaultValue=0)
         p.setHelp("Detect from the file (default), or force one of the supported layouts.")
@@ -93,18 +85,26 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
         p = QgsProcessingParameterFile(self.OVERRIDES, "Place overrides (CSV)", optional=True,
                                        fileFilter="CSV (*.csv)")
         p.setHelp("Your own place list, which wins over the gazetteer: columns name, country (optional), "
-                  "lat, lon — or name, target to map a local name onto a gazetteer name.")
+                  "lat, lon — or name, target to map a local name onto a gazetteer name. Empty: the country "
+                  "pack's default overrides (if it has any).")
         self.addParameter(p)
         p = QgsProcessingParameterEnum(self.UNRESOLVED, "Unknown or ambiguous places", options=list(UNRESOLVED_LABELS),
                                        defaultValue=0)
         p.setHelp("What to do when a place name is not found or matches several places: reject the row "
                   "(default), or keep the place at the row's country level, flagged precision='country'.")
         self.addParameter(p)
-        p = QgsProcessingParameterString(self.HOME_COUNTRY, "Home country (for transit points)", defaultValue="KEN",
-                                         optional=True)
+        self.addParameter(country_parameter("the home country (for transit points) and the default place overrides"))
+        p = QgsProcessingParameterString(self.HOME_COUNTRY, "Home country (for transit points)", optional=True)
         p.setHelp("Transit points have no country column: each is looked up in the route's origin country, then "
-                  "in this country (ISO code or name; the network's own country), then anywhere. A name that still "
-                  "matches several places is reported as ambiguous.")
+                  "in this country (ISO code or name; the network's own country), then anywhere. Empty: the "
+                  "country pack's home country. A name that still matches several places is reported as ambiguous.")
+        self.addParameter(p)
+        p = QgsProcessingParameterEnum(self.UNCERTAIN, "Uncertain column matches", options=list(UNCERTAIN_LABELS),
+                                       defaultValue=0)
+        p.setHelp("A column whose header only probably names a field (a near miss such as 'Cses' for cases): "
+                  "stop and name the column and the field it probably is (default), or map it and warn. Headers "
+                  "that match an alias, its normalised words or an English/Swahili synonym always map, and the "
+                  "log lists which header was taken for which field. See docs/export-format.md.")
         self.addParameter(p)
         p = QgsProcessingParameterBoolean(self.INCLUDE_IDENTIFYING, "Include identifying columns (organisation, notes)",
                                           defaultValue=False)
@@ -116,13 +116,12 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
         for out_id in ("ROWS_IN", "ROWS_MAPPED", "ROWS_REJECTED"):
             self.addOutput(QgsProcessingOutputNumber(out_id, out_id.replace("_", " ").lower()))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        require("pandas", "geopandas", "pyogrio", "shapely", "openpyxl")
+    def compute(self, parameters, context, steps):
         from ...routes_plugin.core.loader import load_export
-        from ...routes_plugin.core.readers import ReadError
-        from ...routes_plugin.core.store import StoreError
-
         from ...routes_plugin.core.postgis import is_postgres_uri, redact
+
+        feedback = steps.next("Loading the export")
+        country = country_pack(self, parameters, context)
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
         output = self.parameterAsString(parameters, self.OUTPUT, context)
@@ -134,22 +133,25 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
             output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
             if not output.lower().endswith(".gpkg"):
                 output += ".gpkg"
-        try:
-            result = load_export(
-                path, output=output,
-                profile=self.parameterAsFile(parameters, self.PROFILE, context) or None,
-                sheet=self.parameterAsString(parameters, self.SHEET, context) or None,
-                fmt=FORMATS[self.parameterAsEnum(parameters, self.FORMAT, context)],
-                overrides=self.parameterAsFile(parameters, self.OVERRIDES, context) or None,
-                unresolved=UNRESOLVED[self.parameterAsEnum(parameters, self.UNRESOLVED, context)],
-                include_identifying=self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context),
-                home_country=self.parameterAsString(parameters, self.HOME_COUNTRY, context) or None,
-                feedback=feedback,
-            )
-        except InterruptedError:
-            raise QgsProcessingException("Cancelled: nothing was written.")
-        except (ReadError, StoreError) as e:
-            raise QgsProcessingException(str(e))
+            editing = layers_of_file(context.project(), output, editable=True)
+            if editing:
+                raise QgsProcessingException(
+                    f"{output}: the layer(s) {', '.join(editing)} of this file are in edit mode in QGIS. Save or "
+                    "discard their edits and stop editing, then run again; nothing was written.")
+            self.reload_after = output
+        result = load_export(
+            path, output=output,
+            profile=self.parameterAsFile(parameters, self.PROFILE, context) or None,
+            sheet=self.parameterAsString(parameters, self.SHEET, context) or None,
+            fmt=FORMATS[self.parameterAsEnum(parameters, self.FORMAT, context)],
+            overrides=self.parameterAsFile(parameters, self.OVERRIDES, context) or (
+                str(country.overrides) if country.overrides else None),
+            unresolved=UNRESOLVED[self.parameterAsEnum(parameters, self.UNRESOLVED, context)],
+            include_identifying=self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context),
+            home_country=self.parameterAsString(parameters, self.HOME_COUNTRY, context) or country.home_country,
+            feedback=feedback,
+            uncertain=UNCERTAIN_MODES[self.parameterAsEnum(parameters, self.UNCERTAIN, context)],
+        )
         rejected = result.layers["rejected_rows"]
         for row in rejected.head(50).astype(object).where(rejected.head(50).notna(), "").itertuples():
             where = f"row {row.source_row}" + (f", column '{row.column}'" if row.column else "")
@@ -168,6 +170,33 @@ class LoadTrackerExport(QgsProcessingAlgorithm):
             if context.project() is not None:
                 load_on_completion(context, source, layer, style, out_id, provider)
         return outputs
+
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802 - main thread: refresh open layers
+        path = getattr(self, "reload_after", None)
+        for layer in layers_of_file(context.project(), path) if path else []:
+            layer.reload()
+            layer.triggerRepaint()
+        return {}
+
+
+def layers_of_file(project, path: str, editable: bool = False) -> list:
+    """The project's vector layers on the plugin's layers of the GeoPackage ``path``
+    (with ``editable``: the names of those in edit mode)."""
+    import os
+
+    if project is None:
+        return []
+    target, found = os.path.realpath(path), []
+    for layer in project.mapLayers().values():
+        parts = layer.source().split("|")
+        name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), None)
+        if layer.providerType() == "ogr" and name in LAYERS and os.path.realpath(parts[0]) == target:
+            if not editable:
+                found.append(layer)
+            elif layer.isEditable():
+                found.append(layer.name())
+    return found
 
 
 def saved_connection_uri(name: str) -> str | None:

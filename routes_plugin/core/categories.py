@@ -1,58 +1,38 @@
 """The one table of category names and their labels (English, Swahili).
 
-The same vocabularies feed the parser (normalising free text to codes), the
+The vocabularies are data (``routes_plugin/data/vocabularies/*.csv``); the same vocabularies feed the parser (normalising free text to codes), the
 UI, the layouts and the legends. A value that matches no code is kept as the
 user wrote it (normalised spacing), never dropped.
 """
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
+from pathlib import Path
 
 LANGUAGES = ("en", "sw")
 
-# field -> code -> (English label, Swahili label, extra aliases)
+#: the vocabulary files: one CSV per field (code, en, sw, aliases joined by "; ")
+VOCABULARY_DIR = Path(__file__).resolve().parents[1] / "data" / "vocabularies"
+
+
+def _read_vocabulary(path: Path) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["code"]: (row["en"], row["sw"], tuple(a.strip() for a in row["aliases"].split(";") if a.strip()))
+                for row in csv.DictReader(f)}
+
+
+# field -> code -> (English label, Swahili label, extra aliases), from routes_plugin/data/vocabularies/<field>.csv
 VOCABULARIES: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
-    "transport_modes": {
-        "air": ("Air", "Ndege", ("plane", "flight", "airplane", "aeroplane", "by air", "ndege")),
-        "road": ("Road", "Barabara", ("bus", "car", "truck", "lorry", "matatu", "boda boda", "motorbike", "taxi", "barabara", "basi", "gari")),
-        "sea": ("Sea / boat", "Bahari / mashua", ("boat", "ship", "dhow", "ferry", "sea", "mashua", "meli", "bahari")),
-        "rail": ("Rail", "Reli", ("train", "sgr", "railway", "treni", "gari la moshi", "reli")),
-        "foot": ("On foot", "Kwa miguu", ("walking", "walk", "on foot", "kwa miguu", "miguu")),
-    },
-    "exploitation_types": {
-        "sexual": ("Sexual exploitation", "Unyonyaji wa kingono", ("sexual", "sex", "sexual exploitation", "prostitution", "ngono", "kingono")),
-        "forced_labour": ("Forced labour", "Kazi ya kulazimishwa", ("labour", "labor", "forced labour", "forced labor", "kazi ya kulazimishwa", "kazi")),
-        "domestic_servitude": ("Domestic servitude", "Utumwa wa nyumbani", ("domestic", "domestic work", "domestic servitude", "house help", "house girl", "kazi za nyumbani")),
-        "forced_marriage": ("Forced marriage", "Ndoa ya kulazimishwa", ("marriage", "forced marriage", "early marriage", "ndoa")),
-        "begging": ("Forced begging", "Kuombaomba kwa lazima", ("begging", "forced begging", "kuombaomba")),
-        "criminal_activity": ("Forced criminal activity", "Uhalifu wa kulazimishwa", ("crime", "criminal", "drug trafficking", "uhalifu")),
-        "organ_removal": ("Organ removal", "Uondoaji wa viungo", ("organ", "organs", "organ removal", "viungo")),
-        "other": ("Other", "Nyingine", ("other", "nyingine")),
-    },
-    "recruitment_methods": {
-        "job_offer": ("False job offer", "Ahadi ya kazi ya uongo", ("job", "job offer", "fake job", "false job offer", "employment agency", "ahadi ya kazi", "kazi")),
-        "education_offer": ("Education / scholarship offer", "Ahadi ya masomo", ("education", "scholarship", "scholarship offer", "school", "masomo", "elimu")),
-        "family_friend": ("Family member or friend", "Ndugu au rafiki", ("family", "friend", "relative", "family member", "ndugu", "rafiki", "jamaa")),
-        "online": ("Online / social media", "Mtandaoni", ("online", "internet", "social media", "facebook", "whatsapp", "tiktok", "mtandao", "mtandaoni")),
-        "agent_broker": ("Agent or broker", "Wakala / dalali", ("agent", "broker", "recruitment agency", "wakala", "dalali")),
-        "marriage_offer": ("Marriage promise", "Ahadi ya ndoa", ("marriage promise", "marriage offer", "romance", "ahadi ya ndoa")),
-        "abduction": ("Abduction", "Utekaji nyara", ("abduction", "kidnapping", "kidnap", "utekaji", "utekaji nyara")),
-        "other": ("Other", "Nyingine", ("other", "nyingine")),
-    },
-}
+    path.stem: _read_vocabulary(path) for path in sorted(VOCABULARY_DIR.glob("*.csv")) if path.stem != "roles"}
 
 #: fields whose cells hold several categories
 CATEGORY_FIELDS = ("exploitation_types", "industry", "transport_modes", "airlines", "recruitment_methods")
 
-#: role names of stops, with labels
-ROLES = {
-    "origin": ("Origin", "Chanzo"),
-    "transit": ("Transit", "Kupitia"),
-    "destination": ("Intended destination", "Mwisho uliokusudiwa"),
-    "exploitation": ("Place of exploitation", "Mahali pa unyonyaji"),
-}
-ROLE_ORDER = ("origin", "transit", "destination", "exploitation")
+#: role names of stops, with labels (routes_plugin/data/vocabularies/roles.csv, in stop order)
+ROLES = {code: (en, sw) for code, (en, sw, _aliases) in _read_vocabulary(VOCABULARY_DIR / "roles.csv").items()}
+ROLE_ORDER = tuple(ROLES)
 
 #: separators accepted between several values in one cell (transit points,
 #: categories): ; | / newline, comma, arrow, " and ", " na " (Swahili)

@@ -15,6 +15,14 @@ Kenya and Busia in Uganda), placed at the member used by most routes.
 Counts are distinct routes, legs and cases (summed once per route, as in
 :mod:`flows`), with the three most frequent transport modes, and go through
 :func:`suppression.suppress`.
+
+Legs carry a transport mode (``route_legs.mode``, docs/layers.md): an air or
+sea leg never makes a land-border crossing, nor does a leg between two
+countries without a common land border (all are
+listed as skipped; a road leg between countries without a common border
+crossed some third country, where is unknown: skipped too). Air legs instead give rows of ``kind`` ``airport``: the
+departure and arrival airports (``air_town`` when the leg ends at a town whose
+airport is not named), with routes departing and arriving, and their airlines.
 """
 from __future__ import annotations
 
@@ -31,12 +39,16 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from . import categories as cat
-from .flows import CRS, WORLD_MAP, _blank, _case_sums, _cell_items, _require, line_ends, unwrap_to
+from .flows import CRS, line_ends, unwrap_to
 from .suppression import DEFAULT_THRESHOLD, DROP, MERGE, OTHER_LABEL, suppress
+from .errors import ResourceError
+from .geodesy import EARTH_RADIUS_KM, haversine_km
+from .tables import blank, case_sums, cell_items, require_columns
 
 SNAP_KM = 25.0
-EARTH_RADIUS_KM = 6371.0088
 NO_COORDINATES, UNKNOWN_COUNTRY = "missing coordinates", "country not in the border map"
+AIR_LEG, SEA_LEG = "air leg: no land crossing", "sea leg: no land crossing"
+NO_LAND_BORDER = "the two countries share no land border: where the leg crossed borders is unknown"
 REQUIRED = ("route_id", "from_country", "to_country", "from_place", "to_place")
 
 
@@ -49,23 +61,18 @@ class CrossingResult:
 
 
 @lru_cache(maxsize=2)
-def load_countries(path=WORLD_MAP) -> gpd.GeoSeries:
-    """Country polygons of world_map.gpkg indexed by ISO_A3 (cached; don't modify)."""
+def load_countries(path) -> gpd.GeoSeries:
+    """Country polygons of QGIS's world_map.gpkg at ``path`` (found by the caller)
+    indexed by ISO_A3 (cached; don't modify)."""
     c = pyogrio.read_dataframe(path, layer="countries", columns=["ISO_A3"])
     c = c[c["ISO_A3"] != "-99"].dissolve("ISO_A3")
     return c.geometry
 
 
-def _haversine_km(x0, y0, x1, y1):
-    x0, y0, x1, y1 = map(np.radians, (x0, y0, x1, y1))
-    a = np.sin((y1 - y0) / 2) ** 2 + np.cos(y0) * np.cos(y1) * np.sin((x1 - x0) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def _distance_km(points, polygons) -> np.ndarray:
     """Great-circle km from each point to the nearest point of its polygon."""
     c = shapely.get_coordinates(shapely.shortest_line(points, polygons)).reshape(-1, 4)
-    return _haversine_km(c[:, 0], c[:, 1], c[:, 2], c[:, 3])
+    return haversine_km(c[:, 0], c[:, 1], c[:, 2], c[:, 3])
 
 
 def _border_point(line, home, other):
@@ -86,10 +93,12 @@ def locate_crossings(legs: gpd.GeoDataFrame, countries: gpd.GeoSeries | None = N
     countries, ``kind`` (``place``/``border``), ``name``, ``place_key``,
     ``x``, ``y`` and the leg's cases and transport_modes. Geometry work runs
     once per distinct leg."""
-    _require(legs, REQUIRED, "route_legs")
-    countries = load_countries() if countries is None else countries
+    require_columns(legs, REQUIRED, "route_legs")
+    if countries is None:
+        raise ResourceError("Border crossings need the country polygons of QGIS's world_map.gpkg "
+                            "(load_countries(path)); none were given.")
     fc, tc = legs["from_country"].astype(object), legs["to_country"].astype(object)
-    crossing = ~_blank(fc) & ~_blank(tc) & (fc != tc)
+    crossing = ~blank(fc) & ~blank(tc) & (fc != tc)
     X = legs[crossing.to_numpy()]
     ends = line_ends(X.geometry.values)
     cols = {c: X[c].to_numpy() if c in X else None for c in
@@ -112,7 +121,7 @@ def locate_crossings(legs: gpd.GeoDataFrame, countries: gpd.GeoSeries | None = N
     dist = np.full((len(U), 2), np.inf)
     for j, (x, y, poly, role, place) in enumerate((("x0", "y0", other, "from_role", "from_place"),
                                                    ("x1", "y1", home, "to_role", "to_place"))):
-        eligible = ~_blank(U[place].astype(object)).to_numpy()
+        eligible = ~blank(U[place].astype(object)).to_numpy()
         if U[role].notna().any():
             eligible &= (U[role] == "transit").to_numpy()
         if eligible.any():
@@ -134,6 +143,73 @@ def locate_crossings(legs: gpd.GeoDataFrame, countries: gpd.GeoSeries | None = N
     U["x"] = U["x"] - 360.0 * np.sign(U["x"]) * (np.abs(U["x"]) > 180.0)  # back from unwrapped
     located = X.drop(columns=["x0", "y0", "x1", "y1"]).join(U[["kind", "name", "place_key", "x", "y"]], on="uid")
     return located.drop(columns="uid"), skipped.reset_index(drop=True)
+
+
+def _by_mode(legs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(legs that may cross a land border, skipped legs with a reason, air legs).
+    Legs without a ``mode`` column (older layers) are all land legs."""
+    empty = pd.DataFrame(columns=["route_id", "source_row", "leg_seq", "reason"])
+    if "mode" not in legs.columns:
+        return legs, empty, legs.iloc[:0]
+    from .layers import neighbours
+
+    mode = legs["mode"].astype(object).fillna("unknown").to_numpy()
+    fc, tc = legs["from_country"].astype(str).to_numpy(), legs["to_country"].astype(str).to_numpy()
+    pairs = neighbours()
+    abroad = np.array([a != b and (a, b) not in pairs for a, b in zip(fc, tc)], dtype=bool)
+    reason = np.select([mode == "air", mode == "sea", abroad],
+                       [AIR_LEG, SEA_LEG, NO_LAND_BORDER], "")
+    crossing = fc != tc
+    off = (reason != "") & crossing
+    skipped = legs.loc[off, ["route_id", "source_row", "leg_seq"]].assign(reason=reason[off])
+    return legs[(reason == "") | ~crossing], skipped.reset_index(drop=True), legs[mode == "air"]
+
+
+def airports(air: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, suppress_mode: str = DROP) -> pd.DataFrame:
+    """Departure and arrival points of air legs: one row per airport (``kind`` airport) or
+    town reached by air (``air_town``) with distinct routes, legs, departures, arrivals,
+    cases and the most frequent airlines; suppressed like the crossings."""
+    cols = ["crossing_id", "name", "kind", "place_key", "country_a", "country_b", "countries", "routes", "legs",
+            "cases_low", "cases_high", "top_modes", "departures", "arrivals", "airlines", "x", "y"]
+    if not len(air):
+        return pd.DataFrame(columns=cols)
+    ends = line_ends(air.geometry.values) if hasattr(air, "geometry") else np.full((len(air), 4), np.nan)
+    parts = []
+    for side, (xi, yi), direction in (("from", (0, 1), "departure"), ("to", (2, 3), "arrival")):
+        parts.append(pd.DataFrame({
+            "route_id": air["route_id"].to_numpy(), "name": air[f"{side}_place"].to_numpy(),
+            "place_key": air[f"{side}_key"].to_numpy(), "country": air[f"{side}_country"].to_numpy(),
+            "precision": air[f"{side}_precision"].to_numpy() if f"{side}_precision" in air else None,
+            "x": ends[:, xi], "y": ends[:, yi], "direction": direction,
+            "cases_low": air["cases_low"].to_numpy() if "cases_low" in air else np.nan,
+            "cases_high": air["cases_high"].to_numpy() if "cases_high" in air else np.nan,
+            "airlines": air["airlines"].to_numpy() if "airlines" in air else None}))
+    E = pd.concat(parts, ignore_index=True).dropna(subset=["place_key"])
+    R = E.drop_duplicates(["place_key", "route_id"])
+    table = case_sums(R, ["place_key"])
+    table["legs"] = E.groupby("place_key").size()
+    for direction, col in (("departure", "departures"), ("arrival", "arrivals")):
+        table[col] = E[E["direction"] == direction].drop_duplicates(["place_key", "route_id"]) \
+            .groupby("place_key").size().reindex(table.index).fillna(0).astype("int64")
+    first = E.drop_duplicates("place_key").set_index("place_key")
+    for c in ("name", "x", "y"):
+        table[c] = first[c]
+    table["kind"] = np.where(first["precision"] == "airport", "airport", "air_town")
+    table["country_a"], table["country_b"] = first["country"], first["country"]
+    table["countries"] = first["country"]
+    r2 = R.assign(crossing_id=R["place_key"], transport_modes=R["airlines"])
+    table["airlines"] = _top_modes(r2, threshold).reindex(table.index) if R["airlines"].notna().any() else None
+    table["top_modes"] = "air"
+    table = table.reset_index()
+    table["crossing_id"] = -(np.arange(len(table)) + 1)     # negative ids: not land crossings
+    count_cols = ["routes", "legs", "cases_low", "cases_high", "departures", "arrivals"]
+    published = suppress(table[cols], count_cols, threshold, suppress_mode, key_column="routes",
+                         label_columns=("name", "countries"))
+    other = published["name"] == OTHER_LABEL
+    published.loc[other, ["airlines", "place_key"]] = None
+    published.loc[other, "kind"] = "airport"
+    published["crossing_id"] = published["crossing_id"].astype("int64")
+    return published
 
 
 def _crossing_ids(located: pd.DataFrame, snap_km: float) -> pd.Series:
@@ -163,7 +239,7 @@ def _top_modes(R: pd.DataFrame, threshold: int, n: int = 3) -> pd.Series:
     routes; a mode is named only when its route count is publishable."""
     if "transport_modes" not in R or R["transport_modes"].isna().all():
         return pd.Series(dtype=object)
-    codes, items = _cell_items(R["transport_modes"])
+    codes, items = cell_items(R["transport_modes"])
     m = pd.DataFrame({"crossing_id": R["crossing_id"].to_numpy(), "cell": codes}).merge(items, on="cell")
     counts = m.groupby(["crossing_id", "category"]).size().rename("n").reset_index()
     if threshold > 0:
@@ -177,11 +253,13 @@ def aggregate_crossings(legs: gpd.GeoDataFrame, threshold: int = DEFAULT_THRESHO
     """Border crossings of ``legs`` (route_legs) with their counts, suppressed."""
     if suppress_mode not in (DROP, MERGE):
         raise ValueError(f"suppress_mode must be {DROP!r} or {MERGE!r}, not {suppress_mode!r}")
-    located, skipped = locate_crossings(legs, countries, snap_km)
+    land, not_land, air = _by_mode(legs)
+    located, skipped = locate_crossings(land, countries, snap_km)
+    skipped = pd.concat([skipped, not_land], ignore_index=True)
     located["crossing_key"] = _crossing_ids(located, snap_km) if len(located) else pd.Series(dtype=str)
     located["crossing_id"] = pd.factorize(located["crossing_key"])[0] + 1
     R = located.drop_duplicates(["crossing_id", "route_id"])
-    table = _case_sums(R, ["crossing_id"])
+    table = case_sums(R, ["crossing_id"])
     table.insert(1, "legs", located.groupby("crossing_id").size())
     # position and name: the member point used by most routes
     members = R.groupby(["crossing_id", "x", "y"], dropna=False).size().rename("n").reset_index()
@@ -207,12 +285,21 @@ def aggregate_crossings(legs: gpd.GeoDataFrame, threshold: int = DEFAULT_THRESHO
     published.loc[other, "crossing_id"] = 0
     published.loc[other, "top_modes"] = None
     published["crossing_id"] = published["crossing_id"].astype("int64")
+    ports = airports(air, threshold, suppress_mode)
+    cols_all = cols + ["departures", "arrivals", "airlines"]
+    published = published.assign(departures=pd.NA, arrivals=pd.NA, airlines=None)
+    if len(ports):
+        published = pd.concat([published[cols_all + ["x", "y"]], ports[cols_all + ["x", "y"]]], ignore_index=True)
+        other = published["name"] == OTHER_LABEL
+    for c in ("departures", "arrivals"):
+        published[c] = pd.array(pd.to_numeric(published[c], errors="coerce"), dtype="Int64")
     geom = shapely.points(pd.to_numeric(published["x"]).to_numpy(float), pd.to_numeric(published["y"]).to_numpy(float))
     geom[other.to_numpy()] = None
-    crossings = gpd.GeoDataFrame(published[cols], geometry=geom, crs=CRS)
+    crossings = gpd.GeoDataFrame(published[cols_all], geometry=geom, crs=CRS)
     report = {"input_legs": int(len(legs)), "crossing_legs": int(len(located) + len(skipped)),
               "skipped": skipped["reason"].value_counts().to_dict(),
               "at_places": int((located["kind"] == "place").sum()), "on_border": int((located["kind"] == "border").sum()),
               "crossings": int(len(table)), "crossings_suppressed": int(published.attrs.get("suppressed_rows", 0)),
+              "air_legs": int(len(air)), "airports": int(len(ports)),
               "suppress_below": int(threshold), "snap_km": float(snap_km)}
     return CrossingResult(crossings, located.drop(columns="crossing_key"), skipped, report)

@@ -17,7 +17,12 @@ What is copied from QGIS on purpose:
   rows and columns, anchored at the top-left corner (so the grid reaches below
   the bottom of the buffered extent);
 - the kernel formulas and the "scaled" normalising constants (some of which are
-  not unit-area: they are QGIS's, kept so results compare);
+  not unit-area: they are QGIS's, kept so results compare). QGIS's scaled
+  quartic constant changed: up to QGIS 3.40.3 it is ``116 / (5 pi r^2)`` (a typo,
+  7.25 times too large: QGIS issue #60616), from 3.40.4 and 3.42 on the
+  unit-area ``16 / (5 pi r^2)`` (QGIS pull request #60631). The edge passes the
+  QGIS version in use (``qgis_version``); without one the corrected constant
+  is used (see :func:`quartic_constant`);
 - the pixel radius rule (``radius // pixel``, plus one when the remainder is
   more than 0.5 map units) and the cut-off ``distance <= radius``;
 - QGIS measures the vertical distance of a pixel from the point upwards from
@@ -36,6 +41,8 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import fft as sp_fft
 
+from .errors import RoutesError
+
 #: Kernel names in QGIS's heatmap order (its ``KERNEL`` enum), then ours.
 KERNELS = ("quartic", "triangular", "uniform", "triweight", "epanechnikov", "gaussian")
 #: QGIS's ``OUTPUT_VALUE`` enum.
@@ -46,7 +53,7 @@ GAUSSIAN_SIGMAS = 3.0
 Progress = Callable[[float], None]
 
 
-class DensityError(ValueError):
+class DensityError(RoutesError, ValueError):
     """Input that no density can honestly be computed from (message is for the user)."""
 
 
@@ -78,14 +85,31 @@ def radius_in_pixels(radius: float, pixel_size: float) -> int:
     return buffer + 1 if radius - pixel_size * buffer > 0.5 else buffer
 
 
+#: First QGIS versions whose scaled quartic kernel uses ``16 / (5 pi r^2)`` (per
+#: release series; every later series too). Earlier ones use ``116 / (5 pi r^2)``.
+QUARTIC_FIXED_IN = ((3, 40, 4), (3, 42, 0))
+
+
+def quartic_constant(qgis_version: Sequence[int] | None = None) -> float:
+    """Numerator ``a`` of QGIS's scaled quartic constant ``a / (5 pi r^2)`` (times 15/16)
+    in QGIS ``qgis_version`` (``(major, minor, patch)``): 116 before the fix
+    (3.40.3 and older, 3.41 development builds), 16 after it and when no version is given."""
+    if qgis_version is None:
+        return 16.0
+    version = tuple(int(v) for v in tuple(qgis_version)[:3])
+    version += (0,) * (3 - len(version))
+    fixed = version >= QUARTIC_FIXED_IN[-1] or QUARTIC_FIXED_IN[0] <= version < (3, 41, 0)
+    return 16.0 if fixed else 116.0
+
+
 def kernel_value(distance, radius: float, kernel: str = "quartic", output_value: str = "raw",
-                 decay: float = 0.0) -> np.ndarray:
+                 decay: float = 0.0, qgis_version: Sequence[int] | None = None) -> np.ndarray:
     """Value of one unit-weight point's kernel at ``distance`` (0 beyond ``radius``).
 
     Formulas and "scaled" constants are QGIS's (Wand & Jones 1995, p. 175, as
-    coded in qgskde.cpp); ``decay`` only affects the triangular kernel. The
-    Gaussian has sigma ``radius / 3`` and its scaled form integrates to 1 over
-    the disc.
+    coded in qgskde.cpp of QGIS ``qgis_version``, see :func:`quartic_constant`);
+    ``decay`` only affects the triangular kernel. The Gaussian has sigma
+    ``radius / 3`` and its scaled form integrates to 1 over the disc.
     """
     if kernel not in KERNELS:
         raise DensityError(f"unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}")
@@ -96,7 +120,7 @@ def kernel_value(distance, radius: float, kernel: str = "quartic", output_value:
     r2 = radius * radius
     s = 1 - d * d / r2
     if kernel == "quartic":
-        v = s * s * ((116 / (5 * math.pi * r2)) * 15 / 16 if scaled else 1)
+        v = s * s * ((quartic_constant(qgis_version) / (5 * math.pi * r2)) * 15 / 16 if scaled else 1)
     elif kernel == "triweight":
         v = s * s * s * ((128 / (35 * math.pi * r2)) * 35 / 32 if scaled else 1)
     elif kernel == "epanechnikov":
@@ -310,7 +334,8 @@ def check_points(x, y, weights) -> None:
 
 def kernel_density(x, y, weights=None, radius: float = 100.0, pixel_size: float = 10.0,
                    kernel: str = "quartic", output_value: str = "raw", extent=None,
-                   decay: float = 0.0, progress: Progress | None = None) -> tuple[np.ndarray, GridSpec]:
+                   decay: float = 0.0, progress: Progress | None = None,
+                   qgis_version: Sequence[int] | None = None) -> tuple[np.ndarray, GridSpec]:
     """Kernel density of points ``x, y`` (projected map units) on QGIS's heatmap grid.
 
     ``weights`` default to 1; missing weights count as 0 (as in QGIS).
@@ -320,6 +345,8 @@ def kernel_density(x, y, weights=None, radius: float = 100.0, pixel_size: float 
     outside the buffered extent are ignored. ``kernel`` is one of
     :data:`KERNELS`, ``output_value`` one of :data:`OUTPUT_VALUES`.
     ``progress(fraction)`` is called between steps and may raise to cancel.
+    ``qgis_version`` (``(major, minor, patch)`` of the QGIS whose heatmap to
+    match) only matters for the scaled quartic kernel (:func:`quartic_constant`).
 
     Returns ``(array, grid)``: a float64 array of ``grid.rows x grid.cols``
     (row 0 is the top), 0 where no point reaches, and the :class:`GridSpec`.
@@ -353,13 +380,49 @@ def kernel_density(x, y, weights=None, radius: float = 100.0, pixel_size: float 
         dens = _convolve_terms(i, j, fx, fy, w[inside], terms, coefs, (grid.rows, grid.cols), report)
         dens[np.abs(dens) <= 1e-10 * np.abs(dens).max()] = 0.0  # FFT round-off where no point reaches
         _add_exact(dens, i, j, fx, fy, w[inside], exact, pixel_size, radius, kernel, output_value, decay, report)
+    if kernel == "quartic" and output_value == "scaled":
+        dens *= quartic_constant(qgis_version) / quartic_constant()
     report(1.0)
     return dens, grid
 
 
-def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, nodata: float | None = 0.0) -> str:
+def default_pixel_and_radius(bounds) -> tuple[float, float]:
+    """Pixel size and radius (map units, round numbers) for a study area with box
+    ``bounds``: about 1000 pixels across its longer side, and a radius of a
+    twentieth of it (Kenya: 1 km pixels, a 50 km radius)."""
+    from .study_area import nice_number
+
+    x0, y0, x1, y1 = bounds
+    side = max(x1 - x0, y1 - y0)
+    if not side > 0:
+        raise DensityError("the study area has no extent: give the pixel size and radius")
+    return nice_number(side / 1000), nice_number(side / 20)
+
+
+def mask_outside(array: np.ndarray, grid: GridSpec, geometry) -> int:
+    """Set to 0 (nodata) the pixels whose centre is outside ``geometry`` (a
+    shapely polygon in the grid's CRS); returns how many had a density."""
+    import shapely
+
+    cx = grid.x_min + (np.arange(grid.cols) + 0.5) * grid.pixel_size
+    shapely.prepare(geometry)
+    outside_with_density = 0
+    for r in range(0, grid.rows, 256):
+        rows = slice(r, min(r + 256, grid.rows))
+        cy = grid.y_max - (np.arange(rows.start, rows.stop) + 0.5) * grid.pixel_size
+        gx, gy = np.meshgrid(cx, cy)
+        out = ~shapely.contains_xy(geometry, gx, gy)
+        block = array[rows]
+        outside_with_density += int((out & (block != 0)).sum())
+        block[out] = 0.0
+    return outside_with_density
+
+
+def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, nodata: float | None = 0.0,
+                  description: str = "relative density") -> str:
     """Write ``array`` as a single-band Float32 GeoTIFF on ``grid`` (``nodata`` marks
-    pixels shown transparent; 0 by default, i.e. transparent where no density)."""
+    pixels shown transparent; 0 by default, i.e. transparent where no density);
+    the band is named ``description`` (what a legend shows above the ramp)."""
     from osgeo import gdal
 
     driver = gdal.GetDriverByName("GTiff")
@@ -370,6 +433,7 @@ def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, no
     ds.SetGeoTransform(grid.geotransform)
     ds.SetProjection(crs_wkt or "")
     band = ds.GetRasterBand(1)
+    band.SetDescription(description)
     if nodata is not None:
         band.SetNoDataValue(nodata)
     band.WriteArray(array.astype(np.float32))

@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
+from .errors import RoutesError
 from .routes import IDENTIFYING
 from .suppression import DEFAULT_THRESHOLD, check_no_small_counts
 
@@ -37,7 +38,7 @@ COUNT_NAME = re.compile(r"^(?:(?:routes|cases|count|legs|weight)(?:_|$)|n_)", re
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-class ExportError(ValueError):
+class ExportError(RoutesError, ValueError):
     """The table cannot be exported as asked (small counts, unknown columns, format)."""
 
 

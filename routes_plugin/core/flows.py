@@ -44,14 +44,15 @@ import shapely
 from pyproj import Geod
 
 from . import categories as cat
+from .errors import ResourceError, RoutesError
 from .suppression import DEFAULT_THRESHOLD, DROP, MERGE, OTHER_LABEL, suppress
+from .tables import blank, case_sums, cell_items, require_columns
 
 CRS = "EPSG:4326"
 LEVELS = ("place", "county", "region", "country")
 MODES = ("journey", "legs")
 GEOMETRIES = ("straight", "geodesic", "curved")
 NODE_POSITIONS = ("points", "polygons")
-WORLD_MAP = Path("/usr/share/qgis/resources/data/world_map.gpkg")
 SIDE_FIELDS = ("key", "place", "county", "region", "country")
 _LEVEL_FIELD = {"place": "key", "county": "county", "region": "region", "country": "country"}
 _GEOD = Geod(ellps="WGS84")
@@ -84,20 +85,17 @@ def line_ends(geoms) -> np.ndarray:
     return out
 
 
+class FlowError(RoutesError, ValueError):
+    """Input no flows can be made of (message is for the user)."""
+
+
 def _input_kind(table: pd.DataFrame) -> str:
     if "from_country" in table.columns:
         return "legs"
     if "origin_country" in table.columns:
         return "lines"
-    raise ValueError("the input is neither route_legs (from_country, to_country, …) "
+    raise FlowError("the input is neither route_legs (from_country, to_country, …) "
                      "nor route_lines (origin_country, final_country, …)")
-
-
-def _require(table: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"the {what} layer lacks the field(s) {', '.join(missing)}; "
-                         f"available: {', '.join(map(str, table.columns))}")
 
 
 def _side_columns(level: str) -> list[str]:
@@ -116,11 +114,6 @@ def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return inverse.ravel(), first
 
 
-def _blank(values: pd.Series) -> pd.Series:
-    """True where a text field is missing or empty."""
-    return values.isna() | (values.astype(str).str.strip() == "")
-
-
 def _node_of(U: pd.DataFrame, level: str) -> pd.DataFrame:
     """Node id, name, level and country of each distinct end ``U`` (columns
     key, place, county, region, country), falling back to coarser units where
@@ -129,9 +122,9 @@ def _node_of(U: pd.DataFrame, level: str) -> pd.DataFrame:
     country = U["country"].astype(object)
     for lv in LEVELS[LEVELS.index(level):]:
         val = U[_LEVEL_FIELD[lv]].astype(object)
-        take = out["node"].isna() & ~_blank(val)
+        take = out["node"].isna() & ~blank(val)
         if lv in ("county", "region"):
-            take &= ~_blank(country)
+            take &= ~blank(country)
         v = val[take].astype(str)
         if lv == "place":
             ids, names = v, U.loc[take, "place"].astype(object).fillna(v).astype(str)
@@ -153,7 +146,7 @@ def _canonical(table: pd.DataFrame, kind: str, level: str, attrs: list[str]) -> 
     order (so undirected pairs come out alphabetical). Node ids are worked
     out once per distinct end, not per row."""
     pre = ("from_", "to_") if kind == "legs" else ("origin_", "final_")
-    _require(table, ["route_id"] + [p + f for p in pre for f in _side_columns(level)],
+    require_columns(table, ["route_id"] + [p + f for p in pre for f in _side_columns(level)],
              "route_legs" if kind == "legs" else "route_lines")
     n = len(table)
     geom = table.geometry.values if isinstance(table, gpd.GeoDataFrame) else np.full(n, None)
@@ -196,7 +189,7 @@ def _journeys_from_legs(L: pd.DataFrame) -> pd.DataFrame:
     """Origin→final rows from leg rows (final = last place of exploitation,
     else last intended destination, else last stop), like route_lines."""
     if L["o_seq"].isna().any() or L["d_seq"].isna().any():
-        raise ValueError("journeys from route_legs need from_seq and to_seq")
+        raise FlowError("journeys from route_legs need from_seq and to_seq")
     side_cols = ["code", "x", "y"]
     attrs = [c for c in L.columns if not c.startswith(("o_", "d_")) and c not in ("seq", "same_place")]
     stops = pd.concat([L[attrs + [f"{s}_{c}" for c in side_cols + ["seq", "role"]]]
@@ -216,34 +209,8 @@ def _journeys_from_legs(L: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------- counting ---
 
-def _case_sums(df: pd.DataFrame, keys) -> pd.DataFrame:
-    """routes, cases_low (sum of known) and cases_high (missing when any route
-    of the group has no upper bound) per group of distinct-route rows."""
-    low, high = (pd.to_numeric(df[c], errors="coerce") for c in ("cases_low", "cases_high"))
-    g = pd.DataFrame({"low": low, "high": high}).groupby([df[k] for k in keys], sort=False)
-    out = pd.DataFrame({"routes": g.size(), "cases_low": g["low"].sum(min_count=1),
-                        "cases_high": g["high"].sum(min_count=1), "_known": g["high"].count()})
-    out.loc[out["_known"] < out["routes"], "cases_high"] = np.nan
-    out = out.drop(columns="_known")
-    for c in ("cases_low", "cases_high"):
-        out[c] = out[c].round().astype("Int64")
-    return out
-
-
 def _slug(text) -> str:
     return re.sub(r"[^0-9a-z]+", "_", cat.fold(text)).strip("_") or "blank"
-
-
-def _cell_items(values: pd.Series) -> pd.DataFrame:
-    """Codes of ``values`` (factorised cells) → their categories, one row per
-    (code, category); cells are ``"; "``-joined codes, numbers are one value."""
-    if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
-        values = values.astype("Int64")
-    codes, uniques = pd.factorize(values)
-    items = pd.Series(pd.Index(uniques).astype(str), name="category").str.split(";").explode().str.strip()
-    items = items[items != ""]
-    table = pd.DataFrame({"cell": items.index.to_numpy(), "category": items.to_numpy()}).drop_duplicates()
-    return codes, table
 
 
 def _breakdown(R: pd.DataFrame, fields) -> pd.DataFrame:
@@ -251,7 +218,7 @@ def _breakdown(R: pd.DataFrame, fields) -> pd.DataFrame:
     distinct (flow, route) rows ``R``. Exploding is done on distinct cells."""
     parts = []
     for f in fields:
-        codes, items = _cell_items(R[f])
+        codes, items = cell_items(R[f])
         low, high = (pd.to_numeric(R[c], errors="coerce").to_numpy() for c in ("cases_low", "cases_high"))
         df = pd.DataFrame({"flow_id": R["flow_id"].to_numpy(), "cell": codes, "low": low, "high": high})
         df = df[df["cell"] >= 0]
@@ -328,7 +295,7 @@ def flow_lines(x0, y0, x1, y1, kind: str = "curved", bulge: float = 0.2, npts: i
 
 
 @lru_cache(maxsize=4)
-def world_polygons(path: str = str(WORLD_MAP)) -> gpd.GeoDataFrame:
+def world_polygons(path: str) -> gpd.GeoDataFrame:
     """Countries and admin-1 regions of QGIS's world_map.gpkg indexed by node
     id (``country:<ISO3>``, ``adm1:<ISO3>:<name>``; an id may have several
     rows), with a ``name``. Cached: don't modify."""
@@ -358,7 +325,8 @@ def polygon_points(polygons: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(pts, index=largest.index, crs=polygons.crs)
 
 
-def _node_positions(ends: pd.DataFrame, node_position: str, polygons, polygon_id, level) -> pd.DataFrame:
+def _node_positions(ends: pd.DataFrame, node_position: str, polygons, polygon_id, level,
+                    world_map=None) -> pd.DataFrame:
     """x, y (and a polygon-derived name) per node."""
     pos = mean_positions(ends["node"], ends["x"], ends["y"])
     pos["source"] = "points"
@@ -366,7 +334,7 @@ def _node_positions(ends: pd.DataFrame, node_position: str, polygons, polygon_id
     if node_position == "points" or level == "place":
         return pos
     if polygons is not None:
-        _require(polygons, [polygon_id], "polygon")
+        require_columns(polygons, [polygon_id], "polygon")
         names = ends.drop_duplicates("node").set_index("node")
         names = names[names["level"] == level]
         poly = polygons.set_index(polygons[polygon_id].astype(str))
@@ -375,9 +343,12 @@ def _node_positions(ends: pd.DataFrame, node_position: str, polygons, polygon_id
         pts = polygon_points(poly.geometry[poly.index.isin(match)]).reindex(match.to_numpy())
         idx = match.index
     else:
-        if level == "county" or not WORLD_MAP.exists():
+        if level == "county":
             return pos
-        poly = world_polygons()
+        if world_map is None:
+            raise ResourceError("Node positions on polygons need QGIS's world_map.gpkg or a polygon layer; "
+                                "neither was given (choose 'Mean of the member place points' to do without).")
+        poly = world_polygons(str(world_map))
         idx = pos.index[pos.index.isin(poly.index)]
         pts = polygon_points(poly.geometry[poly.index.isin(idx)]).reindex(idx)
         pos.loc[idx, "poly_name"] = poly["name"].groupby(level=0).first().reindex(idx).to_numpy()
@@ -402,6 +373,7 @@ def aggregate_flows(
     node_position: str = "polygons",
     polygons: gpd.GeoDataFrame | None = None,
     polygon_id: str | None = None,
+    world_map: str | Path | None = None,
 ) -> FlowResult:
     """Aggregate route_lines or route_legs into flows at ``level``.
 
@@ -411,7 +383,8 @@ def aggregate_flows(
     ``drop`` or ``merge`` small flows/nodes. ``polygons`` / ``polygon_id``:
     an optional polygon layer whose id field holds the node names at
     ``level`` (ISO3 at country level); by default region and country nodes
-    sit on world_map.gpkg polygons. Raises ``ValueError`` on bad options,
+    sit on the polygons of ``world_map`` (QGIS's world_map.gpkg, found by the
+    caller). Raises ``ValueError`` on bad options,
     missing fields or a polygon layer without ``polygon_id``.
     """
     for name, value, allowed in (("level", level, LEVELS), ("mode", mode, MODES),
@@ -420,12 +393,12 @@ def aggregate_flows(
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
     breakdown = list(dict.fromkeys(breakdown))
-    _require(table, breakdown, "input")
+    require_columns(table, breakdown, "input")
     if polygons is not None:
-        _require(polygons, [polygon_id or "<id field>"], "polygon")
+        require_columns(polygons, [polygon_id or "<id field>"], "polygon")
     kind = _input_kind(table)
     if mode == "legs" and kind != "legs":
-        raise ValueError("leg-by-leg flows need route_legs, not route_lines")
+        raise FlowError("leg-by-leg flows need route_legs, not route_lines")
     E, info = _canonical(table, kind, level, breakdown)
     node_ids = info["node_id"].to_numpy()
 
@@ -436,7 +409,7 @@ def aggregate_flows(
     skipped = E.loc[reason != None, ["route_id", "source_row", "seq"]].assign(reason=reason[reason != None])  # noqa: E711
     E = E[reason == None].reset_index(drop=True)  # noqa: E711
     E["r_code"] = pd.factorize(E.pop("route_id"))[0]
-    legsE = E if kind == "legs" else None
+    legs_e = E if kind == "legs" else None
     if mode == "journey" and kind == "legs":
         E = _journeys_from_legs(E)
     if border_only:
@@ -451,7 +424,7 @@ def aggregate_flows(
     pair = a.astype(np.int64) * max(len(node_ids), 1) + b
     F = F.assign(flow_id=pd.factorize(pair)[0] + 1, a=a, b=b)
     R = F.drop_duplicates(["flow_id", "r_code"])
-    flows = _case_sums(R, ["flow_id"])
+    flows = case_sums(R, ["flow_id"])
     if mode == "legs":
         flows.insert(1, "legs", F.groupby("flow_id", sort=False).size())
     ends = R.drop_duplicates("flow_id").set_index("flow_id")
@@ -471,8 +444,8 @@ def aggregate_flows(
                      ignore_index=True).drop_duplicates()
     ends = ends.join(info[["level"]], on="code").assign(node=node_ids[ends["code"].to_numpy()])
     ends["name"] = info["name"].reindex(ends["code"]).to_numpy()
-    pos = _node_positions(ends, node_position, polygons, polygon_id, level)
-    nodes = _node_table(E, F, internal, legsE, info, pos)
+    pos = _node_positions(ends, node_position, polygons, polygon_id, level, world_map)
+    nodes = _node_table(E, F, internal, legs_e, info, pos)
 
     # suppression (flows decide which rows survive; the long table follows)
     names = pd.Series(nodes.set_index("code")["name"])
@@ -531,7 +504,7 @@ def aggregate_flows(
         "flows_suppressed": int(published.attrs.get("suppressed_rows", 0)),
         "nodes_suppressed": int(node_pub.attrs.get("suppressed_rows", 0)),
         "suppress_below": int(threshold),
-        "notes": [] if legsE is not None else ["routes_through needs route_legs as input; it is empty"],
+        "notes": [] if legs_e is not None else ["routes_through needs route_legs as input; it is empty"],
     }
     return FlowResult(flows_out, node_out, long.reset_index(drop=True), skipped.reset_index(drop=True), report)
 
@@ -545,18 +518,18 @@ def _top_category(counts: pd.DataFrame, category_of: dict) -> pd.Series:
     return top.where(vals.max(axis=1) > 0, None)
 
 
-def _node_table(E, F, internal, legsE, info, pos) -> gpd.GeoDataFrame:
+def _node_table(E, F, internal, legs_e, info, pos) -> gpd.GeoDataFrame:
     """Distinct routes touching each node, with out / in / through / internal."""
     cols = ["code", "r", "cases_low", "cases_high"]
     both = pd.concat([E[[f"{s}_code", "r_code", "cases_low", "cases_high"]].set_axis(cols, axis=1) for s in ("o", "d")],
                      ignore_index=True).drop_duplicates(["code", "r"])
-    nodes = _case_sums(both, ["code"])
+    nodes = case_sums(both, ["code"])
     count = lambda codes, routes: pd.DataFrame({"c": codes, "r": routes}).drop_duplicates().groupby("c").size()  # noqa: E731
     nodes["routes_out"] = count(F["o_code"], F["r_code"])
     nodes["routes_in"] = count(F["d_code"], F["r_code"])
     nodes["routes_internal"] = count(E.loc[internal, "o_code"], E.loc[internal, "r_code"])
-    if legsE is not None:
-        L = legsE[legsE["r_code"].isin(E["r_code"]) & (legsE["o_code"] != legsE["d_code"])]
+    if legs_e is not None:
+        L = legs_e[legs_e["r_code"].isin(E["r_code"]) & (legs_e["o_code"] != legs_e["d_code"])]
         L = L.sort_values(["r_code", "seq"], kind="stable")
         inner = L[L["r_code"].duplicated(keep="last")]
         nodes["routes_through"] = count(inner["d_code"], inner["r_code"])
@@ -578,3 +551,8 @@ def _node_table(E, F, internal, legsE, info, pos) -> gpd.GeoDataFrame:
     cols = ["code", "node_id", "name", "level", "country", "routes", "cases_low", "cases_high",
             "routes_out", "routes_in", "routes_through", "routes_internal", "position"]
     return gpd.GeoDataFrame(nodes[cols], geometry=shapely.points(p["x"].to_numpy(), p["y"].to_numpy()), crs=CRS)
+
+
+#: the unit rules (node ids at a level, distinct rows) shared with the round comparison (core/rounds.py)
+node_of = _node_of
+factorize_rows = _factorize_rows

@@ -35,9 +35,21 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
 SIMILARITY = 0.75            # difflib ratio for a suggestion
 DOMINANCE = 10               # population ratio at which the largest of several namesakes wins
 NEAREST_REGION_DEGREES = 0.1  # coordinates just off the (generalised) coast take the nearest region
-_RANK = {"user": 0, "place": 1, "county": 2, "region": 3, "country": 4, "world_region": 5}
+_RANK = {"user": 0, "place": 1, "airport": 1, "county": 2, "region": 3, "country": 4, "territory": 4,
+         "world_region": 5}
 #: precisions that win over a place of the same name elsewhere (see _decide)
-COUNTRY_LIKE = ("country", "world_region")
+COUNTRY_LIKE = ("country", "world_region", "territory")
+#: words that make a cell an airport first ("Moi Intl", "JKIA airport", "uwanja wa ndege wa ...")
+AIRPORT_WORDS = re.compile(r"\b(airport|air port|intl|int'l|international|aerodrome|airstrip|airfield|"
+                           r"uwanja wa ndege|uwanja|kiwanja cha ndege)\b")
+_COMPOUND = (re.compile(r"^(?P<name>.+?)\s*\((?P<qual>[^()]+)\)$"),
+             re.compile(r"^(?P<name>[^,]+?)\s*,\s*(?P<qual>[^,]+)$"),
+             re.compile(r"^(?P<name>.+?)\s+[-–—]\s+(?P<qual>.+)$"))
+_COUNTY = (re.compile(r"^(?:kaunti ya|county of|kaunti)\s+(?P<name>.+)$"),
+           re.compile(r"^(?P<name>.+?)\s+(?P<kind>county|county council|sub county|subcounty|district|kaunti)$"))
+_BORDER = (re.compile(r"^(?P<name>.+?)\s+(?:border|boarder|border point|border post|border crossing|"
+                      r"crossing point|one stop border post|osbp|mpakani)$"),
+           re.compile(r"^(?:mpaka wa|mpakani|kituo cha mpaka cha|border at|border post at)\s+(?P<name>.+)$"))
 _NUMBER = r"[-+]?\d{1,3}(?:\.\d+)?"
 _COORDINATES = re.compile(rf"^\s*\(?\s*({_NUMBER})\s*[,;\s]\s*({_NUMBER})\s*\)?\s*$")
 
@@ -53,7 +65,10 @@ class Place:
     country_name: str
     region: str | None  # admin-1 name from Natural Earth
     county: str | None  # Kenyan county or None
-    precision: str      # 'place' | 'region' | 'country' | 'world_region' | 'coordinates'
+    precision: str      # 'place' | 'airport' | 'region' | 'country' | 'territory' | 'world_region' | 'coordinates'
+    city: str | None = None  # an airport's city
+    name_sw: str | None = None          # the label in Swahili (CLDR for countries, exonyms.csv, else the name)
+    country_name_sw: str | None = None  # the country's name in Swahili (Unicode CLDR via babel)
 
     @property
     def label(self) -> str:
@@ -121,6 +136,8 @@ class Gazetteer:
     def _read(cls, data_dir: Path, overrides) -> "Gazetteer":
         places = pd.read_csv(data_dir / "places.csv.gz", keep_default_na=False,
                              dtype={"population": "int64", "lat": "float64", "lon": "float64"})
+        if (data_dir / "supplement.csv").exists():
+            places = pd.concat([places, _supplement(data_dir / "supplement.csv", places)], ignore_index=True)
         aliases = pd.read_csv(data_dir / "aliases.csv", keep_default_na=False, dtype=str)
         if overrides is not None and not isinstance(overrides, pd.DataFrame):
             overrides = pd.read_csv(overrides, keep_default_na=False, dtype=str,
@@ -168,14 +185,67 @@ class Gazetteer:
         place = self.country(value)
         return place.country if place else None
 
+    @functools.cached_property
+    def _exonyms(self) -> dict[tuple[str, str], tuple[str, str]]:
+        path = self._admin1_path.parent / "exonyms.csv"
+        if not path.exists():
+            return {}
+        df = pd.read_csv(path, keep_default_na=False, dtype=str)
+        return {(c, n): (en, sw) for c, n, en, sw in zip(df.country, df.name, df.en, df.sw)}
+
+    @functools.cached_property
+    def _iso2(self) -> dict[str, str]:
+        rows = self._rows[self._rows.kind == "country"]
+        return {c: next((n for n in names.split("|") if len(n) == 2 and n.isupper()), "")
+                for c, names in zip(rows.country, rows.names)}
+
+    @functools.cached_property
+    def _airport_cities(self) -> dict[tuple[str, str], str]:
+        """(ISO2, folded city) -> the city's English name as airportsdata spells it."""
+        try:
+            import airportsdata
+        except ImportError:
+            return {}
+        return {(a["country"], fold(a["city"])): a["city"] for a in airportsdata.load("IATA").values() if a["city"]}
+
+    def country_name_sw(self, iso3: str) -> str | None:
+        """The country's name in Swahili from Unicode CLDR (babel); None when unknown."""
+        iso2 = self._iso2.get(iso3, "")
+        if not iso2:
+            return None
+        return _sw_territories().get(iso2)
+
+    def _english(self, r) -> tuple[str, str | None, str | None]:
+        """(label, region label, Swahili label) of a gazetteer row: exonyms.csv for
+        admin-1 names (not 'Dubay', 'Ad Dawhah', 'Ar Riyad'), the airport city's
+        spelling for towns whose alternate names hold it ('Hargeisa', not 'Hargeysa')."""
+        name, region = r["name"], r.region or None
+        ex = self._exonyms
+        region_label = ex.get((r.country, region), (region, None))[0] if region else None
+        if r.kind == "region" and (r.country, name) in ex:
+            en, sw = ex[(r.country, name)]
+            return en, en, sw or en
+        if r.kind == "country":
+            return name, region_label, self.country_name_sw(r.country) or name
+        if r.kind == "place" and r.alt:
+            iso2 = self._iso2.get(r.country, "")
+            for alt in r.alt.split("|"):
+                city = self._airport_cities.get((iso2, fold(alt)))
+                if city and fold(city) != fold(name) and (iso2, fold(name)) not in self._airport_cities:
+                    return city, region_label, city
+        return name, region_label, name
+
     def _place(self, i: int) -> Place:
         if i not in self._places:
             r = self._rows.iloc[i]
             precision = {"country": "country", "world_region": "world_region", "region": "region",
-                         "county": "region"}.get(r.kind, "place")
-            self._places[i] = Place(r.key, r["name"], float(r.lat), float(r.lon), r.country,
-                                    self._country_names.get(r.country, ""), r.region or None,
-                                    r.county or None, precision)
+                         "county": "region", "place_region": "region",
+                         "territory": "territory"}.get(r.kind, "place")
+            label, region, label_sw = self._english(r)
+            self._places[i] = Place(r.key, label, float(r.lat), float(r.lon), r.country,
+                                    self._country_names.get(r.country, ""), region,
+                                    r.county or None, precision, None, label_sw,
+                                    self.country_name_sw(r.country))
         return self._places[i]
 
     def _alternate(self) -> dict[str, list[int]]:
@@ -186,6 +256,8 @@ class Gazetteer:
     def _tier(self, tier: str, key: str) -> list[Place]:
         if tier == "user":
             return self._user.get(key, [])
+        if tier == "airport":
+            return self._airport_places(key)
         if tier == "aliases":
             return self._aliases.get(key, [])
         index = self._primary if tier == "primary" else self._alternate()
@@ -196,21 +268,99 @@ class Gazetteer:
             return "user"
         if place.key.startswith("csc:state:"):
             return "county"
+        if place.key.startswith("sup:") and place.precision == "region":
+            return "place"       # a supplement town placed at its region still ranks as a town
         return place.precision
+
+    # ---------------------------------------------------------------- airports
+    @functools.cached_property
+    def _airports(self) -> dict[str, list[dict]]:
+        """Folded airport names, short forms and codes -> airportsdata records."""
+        return airport_index()
+
+    def _airport_places(self, key: str) -> list[Place]:
+        return [self._airport_place(a) for a in self._airports.get(key, ())]
+
+    def _airport_place(self, a: dict) -> Place:
+        cache = self.__dict__.setdefault("_airport_cache", {})
+        code = a["iata"] or a["icao"]
+        if code not in cache:
+            country = self.country(a["country"])
+            iso3 = country.country if country else ""
+            city = self._resolve_name(fold(a["city"]), iso3 or None, tiers=("aliases", "primary", "alternate")) \
+                if a["city"] else None
+            cp = city.place if city is not None and city.status == "ok" and city.place.country == iso3 else None
+            cache[code] = Place(f"airport:{code}", a["name"], float(a["lat"]), float(a["lon"]), iso3,
+                                self._country_names.get(iso3, ""), cp.region if cp else None,
+                                cp.county if cp else None, "airport", cp.name if cp else (a["city"] or None),
+                                a["name"], self.country_name_sw(iso3))
+        return cache[code]
 
     def _population(self, place: Place) -> int:
         return int(self._populations.get(place.key, 0))
 
     # --------------------------------------------------------------- resolving
-    def resolve(self, name: str, country_hint: str | None = None) -> Resolution:
+    def resolve(self, name: str, country_hint: str | None = None, prefer_airport: bool = False) -> Resolution:
         """Resolve one cell (a name or 'lat, lon') with an optional country hint
-        (ISO2/ISO3 code, name or alias). Results are cached per (name, hint)."""
-        cache_key = (name, country_hint)
+        (ISO2/ISO3 code, name or alias). ``prefer_airport`` (the route flew):
+        airport names and codes come before towns. Results are cached."""
+        cache_key = (name, country_hint, prefer_airport)
         if cache_key not in self._cache:
-            self._cache[cache_key] = self._resolve(name, country_hint)
+            res = self._resolve(name, country_hint, prefer_airport)
+            if res.status != "ok":
+                res = self._compound(name, country_hint, prefer_airport) or res
+            self._cache[cache_key] = res
         return self._cache[cache_key]
 
-    def _resolve(self, name, country_hint) -> Resolution:
+    def _compound(self, name, country_hint, prefer_airport) -> Resolution | None:
+        """Cells of several parts: 'Town, Country', 'Town (Country)', 'Town - Country',
+        'Kaunti ya X', 'X County', 'X Sub-County', 'X border (point)'. None when no form fits
+        or the parts do not resolve."""
+        text = re.sub(r"\s+", " ", str(name or "")).strip()
+        key = fold(text)
+        if not key or _COORDINATES.match(text):
+            return None
+        for pattern in _COMPOUND:
+            m = pattern.match(text)
+            if not m:
+                continue
+            part, qual = m["name"].strip(), m["qual"].strip()
+            if fold(part) == fold(qual) or any(re.fullmatch(r"[\d.,eE+\-\s]+|nan|none|null", fold(x))
+                                               for x in (part, qual)):
+                continue        # 'nan, nan', '1e3, 5': broken coordinates, not a place and its country
+            country = self.country(qual)
+            if country is not None:
+                res = self.resolve(part, country.country, prefer_airport)
+                if res.status == "ok":
+                    return Resolution(res.place, "ok", f"{res.reason} (cell '{text}': place, country)")
+                continue
+            res = self.resolve(part, country_hint, prefer_airport)
+            if res.status == "ok":
+                q = fold(qual)
+                where = {fold(v) for v in (res.place.region, res.place.county, res.place.country_name) if v}
+                if q in where or any(q.startswith(w) or w.startswith(q) for w in where) or \
+                        AIRPORT_WORDS.search(q) or q in ("town", "city", "mji", "kenya"):
+                    return Resolution(res.place, "ok", f"{res.reason} (cell '{text}')")
+        for pattern in _COUNTY:
+            m = fold_match(pattern, key)
+            if m:
+                base = m["name"]
+                sub = "sub" in (m.groupdict().get("kind") or "")
+                for candidate in ((base,) if sub else ()) + (f"{base} county", base):
+                    res = self._resolve(candidate, country_hint, False)
+                    if res.status == "ok":
+                        return Resolution(res.place, "ok", f"{res.reason} (cell '{text}')")
+        for pattern in _BORDER:
+            m = fold_match(pattern, key)
+            if m:
+                res = self.resolve(m["name"], country_hint, False)
+                if res.status == "ok":
+                    return Resolution(res.place, "ok", f"{res.reason} (border point '{text}')")
+                if res.status == "ambiguous":
+                    return res
+        return None
+
+    def _resolve(self, name, country_hint, prefer_airport=False) -> Resolution:
         text = "" if name is None else str(name)
         fallback = self.country(country_hint) if country_hint is not None else None
         if not fold(text):
@@ -218,15 +368,23 @@ class Gazetteer:
         match = _COORDINATES.match(text)
         if match:
             return self._coordinates(float(match[1]), float(match[2]), fallback)
-        resolution = self._resolve_name(fold(text), fallback.country if fallback else None,
-                                        display=text.strip())
+        key = fold(text)
+        tiers = ("user", "aliases", "primary", "alternate", "airport")
+        code = text.strip().isupper() and len(text.strip()) in (3, 4) and self.country(text) is None \
+            and key not in self._aliases
+        if AIRPORT_WORDS.search(key) or code:
+            tiers = ("user", "airport", "aliases", "primary", "alternate")
+        elif prefer_airport:
+            tiers = ("user", "aliases", "airport", "primary", "alternate")
+        resolution = self._resolve_name(key, fallback.country if fallback else None,
+                                        display=text.strip(), tiers=tiers)
         note = (f" (country hint {country_hint!r} is not a known country)"
                 if country_hint is not None and str(country_hint).strip() and fallback is None else "")
         return Resolution(resolution.place, resolution.status, resolution.reason + note,
                           resolution.suggestions, fallback)
 
     def _resolve_name(self, key: str, hint: str | None, display: str | None = None,
-                      tiers=("user", "aliases", "primary", "alternate")) -> Resolution:
+                      tiers=("user", "aliases", "primary", "alternate", "airport")) -> Resolution:
         display = display or key
         first: list[Place] = []
         for tier in tiers:
@@ -342,6 +500,94 @@ def _index(cells: pd.Series) -> dict[str, list[int]]:
             if key and (not index[key] or index[key][-1] != i):
                 index[key].append(i)
     return dict(index)
+
+
+@functools.lru_cache(maxsize=1)
+def _sw_territories() -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale.parse("sw").territories)
+
+
+def fold_match(pattern, key: str):
+    return pattern.match(key)
+
+
+#: airport name words dropped to make short forms
+_AIRPORT_DROP = ("international airport", "intl airport", "airport", "international", "airfield", "aerodrome")
+_SPELLINGS = (("khaled", "khalid"), ("intl", "international"))
+
+
+@functools.lru_cache(maxsize=1)
+def airport_index() -> dict[str, list[dict]]:
+    """Folded keys -> airports (``airportsdata``, IATA-coded): the IATA and ICAO codes,
+    the name, the name without 'International' / 'Airport' (and with 'Intl'), the name
+    without its leading city ('Mombasa Moi ...' -> 'Moi Intl'), '<city> airport' when
+    the city has one airport, and initials of names of 3+ words (JKIA)."""
+    import airportsdata
+
+    data = [a for a in airportsdata.load("IATA").values() if a.get("iata") and a.get("name")]
+    index: dict[str, list[dict]] = defaultdict(list)
+
+    def add(text, a):
+        k = fold(text)
+        if k and len(k) >= 3 and a not in index[k]:
+            index[k].append(a)
+
+    per_city = defaultdict(list)
+    for a in data:
+        per_city[(fold(a["city"]), a["country"])].append(a)
+    for a in data:
+        add(a["iata"], a)
+        if a.get("icao"):
+            add(a["icao"], a)
+        name = fold(a["name"])
+        forms = {name}
+        city = fold(a["city"] or "")
+        if city and name.startswith(city + " ") and len(name) > len(city) + 8:
+            forms.add(name[len(city) + 1:])
+        for f in list(forms):
+            for drop in _AIRPORT_DROP:
+                if f.endswith(" " + drop):
+                    stem = f[: -len(drop) - 1].strip()
+                    if len(stem) >= 3:
+                        # the bare stem only when it is not the city's own name ('Doha' stays the city)
+                        forms |= {stem} if len(stem) >= 4 and stem != city else set()
+                        forms |= {f"{stem} airport", f"{stem} intl", f"{stem} intl airport",
+                                  f"{stem} int'l", f"{stem} international", f"{stem} international airport"}
+        for old, new in _SPELLINGS:
+            forms |= {f.replace(old, new) for f in forms if old in f}
+        words = [w for w in re.split(r"[\s\-/]+", fold(a["name"])) if w and w not in ("of", "the", "de", "and")]
+        if len(words) >= 3:
+            forms.add("".join(w[0] for w in words))
+        for f in forms:
+            add(f, a)
+    for a in data:  # '<city> airport' last: a name form of another airport wins ('Bole International Airport')
+        city = fold(a["city"] or "")
+        if city and len(per_city[(city, a["country"])]) == 1:
+            for f in (f"{city} airport", f"{city} international airport", f"{city} intl"):
+                if fold(f) not in index:
+                    add(f, a)
+    return dict(index)
+
+
+def _supplement(path: Path, places: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``supplement.csv`` (one public source cited per row) as gazetteer rows.
+    A row without coordinates (kind ``place_region`` / ``territory``) takes the point of
+    its admin-1 region (Natural Earth), at region precision: no coordinates without a source."""
+    sup = pd.read_csv(path, keep_default_na=False, dtype=str)
+    regions = places[places.kind == "region"].set_index(["country", "name"])
+    rows = []
+    for r in sup.itertuples(index=False):
+        if r.lat and r.lon:
+            lat, lon = float(r.lat), float(r.lon)
+        else:
+            reg = regions.loc[(r.country, r.region)]
+            lat, lon = float(reg.lat), float(reg.lon)
+        rows.append(dict(key=r.key, kind=r.kind, name=r.name, names=r.names, alt="", lat=lat, lon=lon,
+                         country=r.country, region=r.region, county=r.county, county_source="supplement" if
+                         r.county else "", population=0, source=r.source))
+    return pd.DataFrame(rows)
 
 
 def _in_range(lat: float, lon: float) -> bool:

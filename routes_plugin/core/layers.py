@@ -5,24 +5,21 @@ its only producer. Vectorised throughout (shapely 2 array functions).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from . import categories as cat
+from .geodesy import haversine_km
 from .routes import IDENTIFYING, Journeys
 
 CRS = "EPSG:4326"
 LAYER_NAMES = ("route_points", "route_legs", "route_lines", "places", "rejected_rows")
 ROUTE_ATTRS = ("cases_low", "cases_high", "year", *cat.CATEGORY_FIELDS)
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def _route_attrs(journeys: Journeys) -> list[str]:
@@ -38,6 +35,63 @@ def route_points(journeys: Journeys) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
 
 
+MODES = ("air", "road", "sea", "rail", "foot")
+#: a leg of a route that flew, at least this long, is a flight
+AIR_MIN_KM = 1500.0
+NEIGHBOURS_FILE = Path(__file__).resolve().parents[1] / "data" / "gazetteer" / "neighbours.csv"
+
+
+@lru_cache(maxsize=1)
+def neighbours() -> frozenset[tuple[str, str]]:
+    """Pairs of ISO3 codes (both orders) whose countries share a land border
+    (Natural Earth polygons, ``scripts/build_gazetteer.py``)."""
+    df = pd.read_csv(NEIGHBOURS_FILE, keep_default_na=False)
+    return frozenset(zip(df.a, df.b)) | frozenset(zip(df.b, df.a))
+
+
+def leg_modes(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(mode, mode_source) per leg from the route's modes and airlines and the
+    geography (rules in docs/layers.md). ``df`` has transport_modes, airlines,
+    from/to_precision, from/to_country and length_km."""
+    n = len(df)
+    mode = np.full(n, "unknown", dtype=object)
+    source = np.full(n, "unknown", dtype=object)
+    if not n:
+        return mode, source
+    cells = df["transport_modes"].astype(object).where(df["transport_modes"].notna(), "") \
+        if "transport_modes" in df else pd.Series("", index=df.index)
+    known = {c: [m for m in cat.split_cell(c) if m in MODES] for c in pd.unique(cells)}
+    given = cells.map(known)
+    airline = df["airlines"].notna().to_numpy() if "airlines" in df else np.zeros(n, bool)
+    flew = given.map(lambda ms: "air" in ms).to_numpy() | airline
+    surface = given.map(lambda ms: [m for m in ms if m != "air"])
+    single = given.map(len).to_numpy() == 1
+    a_air = (df["from_precision"] == "airport").to_numpy()
+    b_air = (df["to_precision"] == "airport").to_numpy()
+    fc, tc = df["from_country"].astype(str).to_numpy(), df["to_country"].astype(str).to_numpy()
+    pairs = neighbours()
+    abroad = np.array([a != b and (a, b) not in pairs for a, b in zip(fc, tc)], dtype=bool)
+    long = df["length_km"].to_numpy(float) >= AIR_MIN_KM
+    none_given = given.map(len).to_numpy() == 0
+    # 1. one mode given for the route: every leg
+    first = given.map(lambda ms: ms[0] if ms else "unknown").to_numpy(dtype=object)
+    mode[single], source[single] = first[single], "given"
+    # 2. airport to airport, or an airport end on a route that flew: air
+    air = ~single & ((a_air & b_air) | ((a_air | b_air) & (flew | (none_given & (fc != tc)))))
+    # 3. a route that flew, between countries without a common land border, or a long leg: air
+    air |= ~single & flew & (abroad | long)
+    mode[air], source[air] = "air", "inferred"
+    # 4. the other legs of a route with one surface mode take it
+    one_surface = surface.map(len).to_numpy() == 1
+    rest = ~single & ~air & one_surface
+    mode[rest] = surface.map(lambda ms: ms[0] if ms else "unknown").to_numpy(dtype=object)[rest]
+    source[rest] = "inferred"
+    # 5. between countries without a common land border, on a route that went by sea: sea
+    sea = ~single & ~air & ~rest & abroad & surface.map(lambda ms: "sea" in ms).to_numpy()
+    mode[sea], source[sea] = "sea", "inferred"
+    return mode, source
+
+
 def route_legs(journeys: Journeys) -> tuple[gpd.GeoDataFrame, int]:
     """One line per consecutive pair of stops. Returns (legs, zero_length_skipped)."""
     s = journeys.stops
@@ -49,13 +103,18 @@ def route_legs(journeys: Journeys) -> tuple[gpd.GeoDataFrame, int]:
     df = pd.DataFrame({"route_id": a["route_id"], "source_row": a["source_row"].astype("int64")})
     df["leg_seq"] = df.groupby("route_id").cumcount()
     df["from_seq"], df["to_seq"] = a["seq"].astype("int64"), b["seq"].astype("int64")
-    for c in ("role", "place", "key", "county", "region", "country"):
+    for c in ("role", "place", "key", "county", "region", "country", "precision"):
         src = "place_key" if c == "key" else c
-        df[f"from_{c}"], df[f"to_{c}"] = a[src].values, b[src].values
+        df[f"from_{c}"] = a[src].values if src in a else None
+        df[f"to_{c}"] = b[src].values if src in b else None
     df["crosses_border"] = (df["from_country"] != df["to_country"]).to_numpy()
     df["length_km"] = np.round(haversine_km(a["lon"].to_numpy(float), a["lat"].to_numpy(float),
                                             b["lon"].to_numpy(float), b["lat"].to_numpy(float)), 3)
     df = df.merge(journeys.routes[_route_attrs(journeys)], on="route_id", how="left")
+    mode, source = leg_modes(df)
+    pos = df.columns.get_loc("length_km") + 1
+    df.insert(pos, "mode", mode)
+    df.insert(pos + 1, "mode_source", source)
     coords = np.stack([a[["lon", "lat"]].to_numpy(float), b[["lon", "lat"]].to_numpy(float)], axis=1)
     geom = shapely.linestrings(coords) if len(coords) else []
     return gpd.GeoDataFrame(df, geometry=geom, crs=CRS), int(same.sum())
@@ -104,7 +163,7 @@ def place_counts(journeys: Journeys) -> pd.DataFrame:
     s = journeys.stops
     if s.empty:
         return pd.DataFrame(columns=["place_key", *PLACE_INFO, *PLACE_COUNTS]).set_index("place_key")
-    info = s.drop_duplicates("place_key").set_index("place_key")[PLACE_INFO]
+    info = s.drop_duplicates("place_key").set_index("place_key").reindex(columns=PLACE_INFO)
     counts = pd.crosstab(s["place_key"], s["role"]).reindex(columns=list(cat.ROLE_ORDER), fill_value=0)
     counts.columns = [f"n_{c}" for c in counts.columns]
     per_route = s.drop_duplicates(["place_key", "route_id"]).merge(
@@ -123,7 +182,7 @@ def places(partials) -> gpd.GeoDataFrame:
         cols = ["place_key", *PLACE_INFO[:-2], *PLACE_COUNTS[:-1]]
         return gpd.GeoDataFrame(columns=cols, geometry=[], crs=CRS)
     both = pd.concat(parts)
-    info = both[PLACE_INFO].groupby(level=0).first()
+    info = both.reindex(columns=PLACE_INFO).groupby(level=0).first()
     counts = both[PLACE_COUNTS].astype("float64").groupby(level=0).sum()
     df = info.join(counts).reset_index()
     for c in PLACE_COUNTS:

@@ -14,7 +14,7 @@ import pandas as pd
 from .gazetteer import Gazetteer
 from .layers import build_layers, places
 from .readers import RawTable, read_export
-from .routes import parse_routes
+from .routes import DEFAULT_HOME_COUNTRY, parse_routes
 from .postgis import PostgisWriter, file_sha256, is_postgres_uri, redact
 from .publication import prepare_journeys, tag_working_data
 from .dedupe import DedupeState
@@ -33,7 +33,10 @@ class LoadResult:
 
     def summary(self) -> str:
         r = self.report
-        return (f"{r['rows_in']} rows in = {r['rows_mapped']} mapped + {r['rows_rejected']} rejected; "
+        skipped = [p.row for p in self.raw.skipped]
+        return (f"{r['rows_in']} rows in = {r['rows_mapped']} mapped + {r['rows_rejected']} rejected"
+                + (f" ({len(skipped)} rows skipped as not data: {', '.join(map(str, skipped[:20]))}"
+                   + (" …" if len(skipped) > 20 else "") + ")" if skipped else "") + "; "
                 f"{r['route_points']} points, {r['route_legs']} legs, {r['route_lines']} routes, "
                 f"{r['places']} places, {r['warnings']} warnings")
 
@@ -44,10 +47,10 @@ class _Steps:
     def __init__(self, feedback, start, end):
         self.feedback, self.start, self.end = feedback, start, end
 
-    def isCanceled(self):  # noqa: N802 (QgsFeedback's name)
+    def isCanceled(self):
         return self.feedback is not None and self.feedback.isCanceled()
 
-    def setProgress(self, p):  # noqa: N802
+    def setProgress(self, p):
         if self.feedback is not None:
             self.feedback.setProgress(self.start + (self.end - self.start) * p / 100)
 
@@ -58,6 +61,11 @@ def _check(feedback, message):
             raise InterruptedError("cancelled")
         if hasattr(feedback, "pushInfo"):
             feedback.pushInfo(message)
+
+
+def _warn(feedback, message):
+    if feedback is not None and hasattr(feedback, "pushWarning"):
+        feedback.pushWarning(message)
 
 
 #: rows parsed, built and written at a time: bounds memory on million-row exports
@@ -83,7 +91,8 @@ def _writer(output, path, organisation):
 
 def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrides=None,
                 unresolved="reject", include_identifying=False, feedback=None, gazetteer=None,
-                home_country="KEN", chunk_rows=CHUNK_ROWS, organisation=None) -> LoadResult:
+                home_country=DEFAULT_HOME_COUNTRY, chunk_rows=CHUNK_ROWS, organisation=None, uncertain="stop",
+                row_limit=None) -> LoadResult:
     """Read ``path`` and build (and, with ``output``, write) all layers.
 
     ``overrides``: path of a user overrides CSV for the gazetteer.
@@ -93,12 +102,26 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     ``output`` (a .gpkg path, or a ``postgresql://`` URI of the shared store,
     see docs/postgis.md) only ``places`` and ``rejected_rows`` stay in memory
     (``LoadResult.layers``); without it every layer does.
+    ``uncertain``: ``"stop"`` or ``"map"`` a column that only probably is a
+    field (see :func:`~.readers.read_export`). ``row_limit``: only the first
+    rows (a preview; use without ``output``).
     Raises :class:`~.readers.ReadError` when the file cannot be read at all.
     """
     _check(feedback, f"Reading {path}")
-    raw = read_export(path, profile=profile, sheet=sheet, fmt=fmt)
-    _check(feedback, f"Read {raw.rows_read} rows ({raw.fmt}); columns: "
-           + ", ".join(f"{k} <- '{v}'" for k, v in raw.column_map.items()))
+    raw = read_export(path, profile=profile, sheet=sheet, fmt=fmt, uncertain=uncertain)
+    for alert in raw.alerts:
+        _warn(feedback, "IMPORTANT: " + alert)
+    if row_limit is not None and len(raw.frame) > row_limit:
+        raw.frame = raw.frame.head(row_limit)
+        last = int(raw.frame["source_row"].iloc[-1]) if len(raw.frame) else 0
+        raw.problems = [p for p in raw.problems if p.row is None or p.row <= last or p.severity == "skipped"]
+        raw.rows_read = len(raw.frame) + sum(1 for p in raw.problems if p.reason == "blank row")
+    for note in raw.notices:
+        _check(feedback, note[:1].upper() + note[1:])
+    _check(feedback, f"Read {raw.rows_read} rows ({raw.fmt}"
+           + (f", sheet '{raw.sheet}'" if raw.sheet else "") + "); columns (header -> field): "
+           + ", ".join(f"'{v}' -> {k}" + (f" ({raw.match_kinds[k]})" if raw.match_kinds.get(k, "exact") != "exact"
+                                           else "") for k, v in raw.column_map.items()))
     if raw.unmapped:
         _check(feedback, "Columns not in the profile (not written): " + ", ".join(raw.unmapped))
     gaz = gazetteer or Gazetteer.load(overrides=overrides)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import categories as cat
+from .countries import pack as default_pack
 from .readers.base import Problem, RawTable
 
 #: stop columns in route order: (role, place column, country column)
@@ -45,8 +46,10 @@ IDENTIFYING = ("reporting_org", "notes")
 MAX_TRANSIT_POINTS = 100
 UNRESOLVED_MODES = ("reject", "country")
 
-PLACE_COLUMNS = ("place_key", "place", "lat", "lon", "country", "country_name", "region", "county", "precision")
-_PLACE_ATTRS = ("key", "name", "lat", "lon", "country", "country_name", "region", "county", "precision")
+PLACE_COLUMNS = ("place_key", "place", "lat", "lon", "country", "country_name", "region", "county", "precision",
+                 "place_sw", "country_name_sw")
+_PLACE_ATTRS = ("key", "name", "lat", "lon", "country", "country_name", "region", "county", "precision",
+                "name_sw", "country_name_sw")
 
 
 # --------------------------------------------------------------------------- cells
@@ -151,7 +154,7 @@ def stable_route_id(row_values) -> str:
     return "r-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-DEFAULT_HOME_COUNTRY = "KEN"
+DEFAULT_HOME_COUNTRY = default_pack().home_country  # the default country pack's (Kenya)
 
 
 def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_identifying: bool = False,
@@ -268,7 +271,7 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         names = f[col] if col in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
         hint = f[ccol] if ccol and ccol in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
         if role == "transit":
-            split = _map_unique(names, cat.split_cell)
+            split = _map_unique(names, lambda v: _join_countries(cat.split_cell(v), str(v), gazetteer))
             too_many = names.map(lambda v: len(split.get(v, ())) > MAX_TRANSIT_POINTS if pd.notna(v) else False)
             for i in f.index[too_many.to_numpy(dtype=bool)]:
                 problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get(col, col),
@@ -291,6 +294,11 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         parts.append(part)
     stops = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["row", "input_name", "country_input", "column", "sub", "role", "order"])
+    # a route that flew (air among its modes, or an airline named) looks for airports first
+    flew = rows["transport_modes"].fillna("").astype(str).str.contains(r"\bair\b", regex=True)
+    if "airlines" in rows.columns:
+        flew |= rows["airlines"].notna()
+    stops["air"] = stops["row"].map(flew).fillna(False).astype(bool)
     # transit points have no country column: the origin's country disambiguates
     origin_country = f["origin_country"] if "origin_country" in f.columns else pd.Series(pd.NA, index=f.index)
     stops["hint"] = stops["country_input"].where(stops["country_input"].notna(),
@@ -298,17 +306,17 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     progress(25)
 
     # --- resolve each distinct (name, country, hint) once, then join back
-    key_cols = ["input_name", "country_input", "hint"]
-    stops[key_cols] = stops[key_cols].astype(object).where(stops[key_cols].notna(), None)
+    key_cols = ["input_name", "country_input", "hint", "air"]
+    stops[key_cols[:3]] = stops[key_cols[:3]].astype(object).where(stops[key_cols[:3]].notna(), None)
     keys = stops[key_cols].drop_duplicates().reset_index(drop=True)
     found = []
-    for k, (name, country_input, hint) in enumerate(keys.itertuples(index=False, name=None)):
+    for k, (name, country_input, hint, air) in enumerate(keys.itertuples(index=False, name=None)):
         if k % 500 == 0:
             progress(25 + 50 * k / max(len(keys), 1))
         status, place, reason, suggestions = _resolve_stop(gazetteer, name, country_input, hint, unresolved,
-                                                           home_country)
+                                                           home_country, bool(air))
         found.append((status, reason, suggestions,
-                      *(getattr(place, a) if place is not None else None for a in _PLACE_ATTRS)))
+                      *(getattr(place, a, None) if place is not None else None for a in _PLACE_ATTRS)))
     resolved = pd.concat([keys, pd.DataFrame(found, columns=["status", "reason", "suggestions", *PLACE_COLUMNS])],
                          axis=1)
     stops = stops.merge(resolved, on=key_cols, how="left", sort=False)
@@ -341,7 +349,29 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     return Journeys(routes=routes, stops=stops_out, problems=problems, rows_read=raw.rows_read, source_file=src)
 
 
-def _resolve_stop(gazetteer, name, country_input, hint, unresolved, home_country=None):
+def _join_countries(items: list[str], cell: str, gazetteer) -> list[str]:
+    """Transit items back together where a comma only named the country of the town
+    before it: "Busia, Uganda; Kampala" -> ["Busia, Uganda", "Kampala"]."""
+    if len(items) < 2 or "," not in cell:
+        return items
+    out: list[str] = []
+    for item in items:
+        if out and f"{out[-1]}, {item}" in cell and gazetteer.country(item) is not None \
+                and gazetteer.country(out[-1]) is None:
+            out[-1] = f"{out[-1]}, {item}"
+        else:
+            out.append(item)
+    return out
+
+
+def _resolve(gazetteer, name, hint, air):
+    try:
+        return gazetteer.resolve(name, hint, prefer_airport=air)
+    except TypeError:   # a gazetteer without airports
+        return gazetteer.resolve(name, hint)
+
+
+def _resolve_stop(gazetteer, name, country_input, hint, unresolved, home_country=None, air=False):
     """-> (status, Place|None, reason, suggestions). Status: ok | country
     (kept at the row's country, a warning) | unknown | ambiguous | invalid."""
     hint = None if hint is None or pd.isna(hint) else str(hint)
@@ -350,12 +380,12 @@ def _resolve_stop(gazetteer, name, country_input, hint, unresolved, home_country
         if place is None:
             return "unknown", None, f"'{country_input}' is not a known country", ""
         return "ok", place, "", ""
-    res = gazetteer.resolve(str(name), hint)
+    res = _resolve(gazetteer, str(name), hint, air)
     if res.status != "ok" and (country_input is None or pd.isna(country_input)):
         # a transit point's hint is the origin's country: a preference, not a constraint
         for fallback_hint in (home_country, None):
             if fallback_hint != hint:
-                again = gazetteer.resolve(str(name), fallback_hint)
+                again = _resolve(gazetteer, str(name), fallback_hint, air)
                 if again.status == "ok":
                     res = again
                     break

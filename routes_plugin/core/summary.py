@@ -31,11 +31,13 @@ import pandas as pd
 
 from . import categories as cat
 from . import texts
-from .flows import _case_sums
+from .countries import pack as default_pack
+from .errors import RoutesError
+from .tables import case_sums
 from .suppression import (DEFAULT_THRESHOLD, TOTAL_LABEL, Relations, disclosure_entry, protect,
                           protect_cross_table, suppress, withhold)
 
-HOME_COUNTRY = "KEN"
+HOME_COUNTRY = default_pack().home_country  # the default country pack's (Kenya)
 KINDS = ("any", "origin", "transit", "end")
 ROLE_KIND = {"origin": "origin", "transit": "transit", "destination": "end", "exploitation": "end"}
 #: breakdown fields: the destination countries and transit points of the
@@ -51,7 +53,7 @@ REQUIRED = ("route_id", "role", "country", "cases_low", "cases_high")
 COUNTS = ("routes", "cases_low", "cases_high")
 
 
-class SummaryError(ValueError):
+class SummaryError(RoutesError, ValueError):
     """Input no summary can be made of (message is for the user)."""
 
 
@@ -78,6 +80,12 @@ class Summary:
 
 # ----------------------------------------------------------------- regions ---
 
+def _in_home(points: pd.DataFrame, home_country) -> pd.Series:
+    """Stops in the home country (ISO3), or in any of several (a regional pack's chapter countries)."""
+    homes = [home_country] if isinstance(home_country, str) or home_country is None else list(home_country)
+    return points["country"].isin(homes)
+
+
 def assign_regions(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = None, name_field: str = "name",
                    home_country: str = HOME_COUNTRY) -> pd.Series:
     """Region name of every point (missing outside every region).
@@ -86,7 +94,7 @@ def assign_regions(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = None
     ``home_country``. With a polygon GeoDataFrame: the ``name_field`` of the
     polygon containing the point (the first one where polygons overlap)."""
     if regions is None:
-        region = points["region"].where(points["country"] == home_country)
+        region = points["region"].where(_in_home(points, home_country))
         return region.where(region.astype("string").str.strip() != "").astype(object)
     if name_field not in regions.columns:
         fields = ", ".join(c for c in regions.columns if c != regions.geometry.name)
@@ -101,7 +109,7 @@ def assign_regions(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = None
 def national_routes(points: pd.DataFrame, region: pd.Series, by_polygons: bool,
                     home_country: str = HOME_COUNTRY) -> pd.Index:
     """route_ids of the national total (see the module docstring)."""
-    mask = region.notna() if by_polygons else points["country"] == home_country
+    mask = region.notna() if by_polygons else _in_home(points, home_country)
     return pd.Index(points.loc[mask, "route_id"].unique())
 
 
@@ -118,7 +126,7 @@ def _sums(pairs: pd.DataFrame, keys: list[str], routes: pd.DataFrame) -> pd.Data
     d = pairs[[*keys, "route_id"]].drop_duplicates().join(routes[["cases_low", "cases_high"]], on="route_id")
     if d.empty:
         return pd.DataFrame(columns=[*keys, *COUNTS])
-    return _case_sums(d, keys).reset_index()
+    return case_sums(d, keys).reset_index()
 
 
 def _category_items(routes: pd.DataFrame, fld: str) -> pd.DataFrame:
@@ -242,6 +250,10 @@ def regional_summary(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = No
         table[f"top_{fld}"] = ["; ".join(top_items(breakdown, r, fld)) if r != TOTAL_LABEL else ""
                                for r in table["region"]]
     table["suppress_below"] = int(threshold)
+    for k in KINDS:  # no case estimate at all (not a count; only where the route count is published)
+        table[f"unknown_cases_{k}"] = pd.array([(r, k) in unknown if pd.notna(n) else pd.NA
+                                                for r, n in zip(table["region"], table[f"routes_{k}"])],
+                                               dtype="boolean")
 
     nat_points = points[points["route_id"].isin(national)]
     airlines = cross_table(nat_points, routes.loc[national], "airlines", "destination_country", threshold)
@@ -330,6 +342,40 @@ def wide(long: pd.DataFrame, row_field: str, col_field: str, value: str = "route
     rows = [r for r in w.index if r != TOTAL_LABEL] + ([TOTAL_LABEL] if TOTAL_LABEL in w.index else [])
     w = w.loc[rows, cols].round().astype("Int64")
     return w.reset_index().rename_axis(columns=None)
+
+
+def summary_from_tables(regions: pd.DataFrame, breakdown: pd.DataFrame) -> Summary:
+    """The :class:`Summary` the chapters need, rebuilt from the published tables of
+    :func:`regional_summary` (its ``regions`` and ``breakdown`` outputs), so a
+    chapter run does not compute the summary again."""
+    missing = [c for c in ("region", "suppress_below", "has_data", *(f"{c}_{k}" for c in COUNTS for k in KINDS))
+               if c not in regions.columns]
+    if missing:
+        raise SummaryError("The regional summary table lacks the field(s) " + ", ".join(missing)
+                           + ": give the 'Regional summary' output of routes:regionalsummary.")
+    lacking = [c for c in ("region", "field", "code", "name", *COUNTS) if c not in breakdown.columns]
+    if lacking:
+        raise SummaryError("The breakdown table lacks the field(s) " + ", ".join(lacking)
+                           + ": give the 'Regional breakdown' output of routes:regionalsummary.")
+    thresholds = pd.to_numeric(regions["suppress_below"], errors="coerce").dropna().unique()
+    if len(thresholds) != 1:
+        raise SummaryError("The regional summary table has no single suppress_below value.")
+    table = pd.DataFrame(regions.drop(columns=[c for c in ("geometry", "fid") if c in regions.columns]))
+    table["region"] = table["region"].astype(str)
+    for c in (f"{c}_{k}" for c in COUNTS for k in KINDS):
+        table[c] = pd.to_numeric(table[c], errors="coerce").round().astype("Int64")
+    for c in ("share_national_pct", "risk_index"):
+        if c in table.columns:
+            table[c] = pd.to_numeric(table[c], errors="coerce").astype("Float64")
+    table["has_data"] = table["has_data"].astype(bool)
+    unknown = {(r, k) for k in KINDS if f"unknown_cases_{k}" in table.columns
+               for r, flag in zip(table["region"], table[f"unknown_cases_{k}"]) if str(flag).lower() in ("true", "1", "1.0")}
+    long = pd.DataFrame(breakdown.drop(columns=[c for c in ("geometry", "fid") if c in breakdown.columns]))
+    for c in COUNTS:
+        long[c] = pd.to_numeric(long[c], errors="coerce").round().astype("Int64")
+    long["region"] = long["region"].astype(str)
+    empty = pd.DataFrame()
+    return Summary(table, long, empty, empty, {}, int(thresholds[0]), unknown)
 
 
 # ----------------------------------------------------------------- chapter ---

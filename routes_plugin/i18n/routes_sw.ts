@@ -20,6 +20,22 @@
       <translation>Faili ya data</translation>
     </message>
     <message>
+      <source>XLSX only: the sheet to read. Empty: the sheet whose header best matches the export fields.</source>
+      <translation>XLSX pekee: karatasi ya kusoma. Tupu: karatasi ambayo vichwa vyake vinalingana zaidi na sehemu za data.</translation>
+    </message>
+    <message>
+      <source>Sheet</source>
+      <translation>Karatasi</translation>
+    </message>
+    <message>
+      <source>Detect from the file (default), or force one of the supported layouts.</source>
+      <translation>Tambua kutoka kwenye faili (chaguo-msingi), au lazimisha mojawapo ya miundo inayokubalika.</translation>
+    </message>
+    <message>
+      <source>File format</source>
+      <translation>Muundo wa faili</translation>
+    </message>
+    <message>
       <source>Column profiles (*.json)</source>
       <translation>Wasifu wa safu (*.json)</translation>
     </message>
@@ -30,6 +46,14 @@
     <message>
       <source>Column profile</source>
       <translation>Wasifu wa safu</translation>
+    </message>
+    <message>
+      <source>A column whose header only probably names a field (a near miss).</source>
+      <translation>Safu ambayo kichwa chake huenda tu kinataja sehemu (karibu kulingana).</translation>
+    </message>
+    <message>
+      <source>Uncertain column matches</source>
+      <translation>Safu zisizo na uhakika</translation>
     </message>
     <message>
       <source>CSV (*.csv)</source>
@@ -50,6 +74,18 @@
     <message>
       <source>Unknown places</source>
       <translation>Maeneo yasiyojulikana</translation>
+    </message>
+    <message>
+      <source>from the country pack</source>
+      <translation>kutoka kwenye kifurushi cha nchi</translation>
+    </message>
+    <message>
+      <source>Transit points are looked up in the origin's country, then in this country (ISO code or name), then anywhere.</source>
+      <translation>Maeneo ya kupitia hutafutwa katika nchi ya chanzo, kisha katika nchi hii (msimbo wa ISO au jina), kisha popote.</translation>
+    </message>
+    <message>
+      <source>Home country (for transit points)</source>
+      <translation>Nchi ya nyumbani (kwa maeneo ya kupitia)</translation>
     </message>
     <message>
       <source>Include reporting organisation and notes in the layers</source>
@@ -88,6 +124,46 @@
       <translation>Uoanishaji wa safu</translation>
     </message>
     <message>
+      <source>Save as profile…</source>
+      <translation>Hifadhi kama wasifu…</translation>
+    </message>
+    <message>
+      <source>Preview again</source>
+      <translation>Onyesha tena</translation>
+    </message>
+    <message>
+      <source>Detect from the file</source>
+      <translation>Tambua kutoka kwenye faili</translation>
+    </message>
+    <message>
+      <source>Tracker export, CSV</source>
+      <translation>Data ya tracker, CSV</translation>
+    </message>
+    <message>
+      <source>Tracker export, XLSX</source>
+      <translation>Data ya tracker, XLSX</translation>
+    </message>
+    <message>
+      <source>IOM HTCDS historic trafficking events</source>
+      <translation>Matukio ya usafirishaji haramu ya IOM HTCDS</translation>
+    </message>
+    <message>
+      <source>CTDC case data (country level)</source>
+      <translation>Data ya kesi za CTDC (ngazi ya nchi)</translation>
+    </message>
+    <message>
+      <source>CTDC victim-perpetrator file (UN region level)</source>
+      <translation>Faili ya mwathiriwa na mhalifu ya CTDC (ngazi ya kanda za UN)</translation>
+    </message>
+    <message>
+      <source>Stop, naming the column and the field it probably is</source>
+      <translation>Simama, ukitaja safu na sehemu inayowezekana</translation>
+    </message>
+    <message>
+      <source>Map it to that field and warn</source>
+      <translation>Iweke kwenye sehemu hiyo na uonye</translation>
+    </message>
+    <message>
       <source>Reject the row</source>
       <translation>Kataa safu</translation>
     </message>
@@ -100,20 +176,44 @@
       <translation>Chagua faili ya data kwanza.</translation>
     </message>
     <message>
-      <source>{0} rows in the file ({1}); previewing {2}: {3} would be mapped, {4} rejected.</source>
-      <translation>Safu {0} kwenye faili ({1}); inahakiki {2}: {3} zingewekwa kwenye ramani, {4} zingekataliwa.</translation>
+      <source>Column in the file</source>
+      <translation>Safu kwenye faili</translation>
     </message>
     <message>
       <source>Field</source>
       <translation>Sehemu</translation>
     </message>
     <message>
-      <source>Column in the file</source>
-      <translation>Safu kwenye faili</translation>
+      <source>How it matched</source>
+      <translation>Ilivyolingana</translation>
+    </message>
+    <message>
+      <source>(not written)</source>
+      <translation>(haiandikwi)</translation>
+    </message>
+    <message>
+      <source>Assign any column to a field, preview again, and save the mapping as a column profile to reuse it.</source>
+      <translation>Weka safu yoyote kwenye sehemu, onyesha tena, na uhifadhi mpangilio kama wasifu wa safu ili kuutumia tena.</translation>
+    </message>
+    <message>
+      <source>Save column profile</source>
+      <translation>Hifadhi wasifu wa safu</translation>
+    </message>
+    <message>
+      <source>The file could not be read: nothing would be loaded.</source>
+      <translation>Faili haikuweza kusomwa: hakuna kitakachopakiwa.</translation>
+    </message>
+    <message>
+      <source>{0} rows previewed ({1}): {2} would be mapped, {3} rejected. {4}</source>
+      <translation>Safu {0} zimeonyeshwa ({1}): {2} zingewekwa kwenye ramani, {3} zingekataliwa. {4}</translation>
     </message>
     <message>
       <source>Row</source>
       <translation>Safu</translation>
+    </message>
+    <message>
+      <source>Severity</source>
+      <translation>Uzito</translation>
     </message>
     <message>
       <source>Column</source>
@@ -124,20 +224,24 @@
       <translation>Thamani</translation>
     </message>
     <message>
-      <source>Reason</source>
-      <translation>Sababu</translation>
-    </message>
-    <message>
       <source>Suggestions</source>
       <translation>Mapendekezo</translation>
     </message>
     <message>
-      <source>Severity</source>
-      <translation>Uzito</translation>
+      <source>Reason</source>
+      <translation>Sababu</translation>
     </message>
     <message>
       <source>Unmatched places and problems ({0})</source>
       <translation>Maeneo yasiyolingana na matatizo ({0})</translation>
+    </message>
+    <message>
+      <source>not matched</source>
+      <translation>haijalingana</translation>
+    </message>
+    <message>
+      <source>Save the column assignments as a profile first: the load uses it.</source>
+      <translation>Hifadhi kwanza mpangilio wa safu kama wasifu: upakiaji unautumia.</translation>
     </message>
   </context>
   <context>
@@ -174,8 +278,16 @@
       <translation>Kila algorithimu inayochapisha idadi (maeneo hatari, mitiririko, vivuko, muhtasari, sura, majedwali) hutumia hii kama chaguo-msingi. Idadi chini yake hufichwa, huondolewa au huunganishwa, ili vikundi vidogo vya watu visiweze kutambuliwa.</translation>
     </message>
     <message>
+      <source>Chapter regions, their names in each language and the home country.</source>
+      <translation>Maeneo ya sura, majina yake katika kila lugha na nchi ya nyumbani.</translation>
+    </message>
+    <message>
       <source>Suppress counts below</source>
       <translation>Ficha idadi chini ya</translation>
+    </message>
+    <message>
+      <source>Country pack</source>
+      <translation>Kifurushi cha nchi</translation>
     </message>
   </context>
 </TS>

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qgis.core import (
-    QgsApplication,
+    Qgis,
     QgsCategorizedSymbolRenderer,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsDataDefinedSizeLegend,
     QgsFillSymbol,
     QgsLayerTreeGroup,
     QgsLayoutExporter,
@@ -33,10 +32,8 @@ from qgis.core import (
     QgsReadWriteContext,
     QgsRasterLayer,
     QgsRectangle,
-    QgsRenderContext,
     QgsSimpleLegendNode,
     QgsSingleSymbolRenderer,
-    QgsUnitTypes,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QFile, QIODevice, QMarginsF, QRectF, QSizeF
@@ -45,12 +42,13 @@ from qgis.PyQt.QtXml import QDomDocument
 
 from ..core import categories as cat
 from ..core import texts
+from ..core.errors import RoutesError
+from ..core.files import FileWriteError, atomic_file, replace as replace_file
 from ..core.summary import Summary, chapter_table
+from ..edge.resources import STYLES_DIR, north_arrow_svg, world_map_path
+from ..edge.styles import apply_style, collapse_size_legend, flow_style, stretch_ramp
 
 TEMPLATE = Path(__file__).with_name("chapter.qpt")
-STYLES = Path(__file__).resolve().parents[1] / "styles"
-WORLD_MAP = Path(QgsApplication.pkgDataPath()) / "resources" / "data" / "world_map.gpkg"
-NORTH_ARROW = "arrows/NorthArrow_02.svg"
 ITEM_IDS = ("title", "map_main", "no_data_note", "north_arrow", "scalebar", "map_inset", "legend",
             "summary_table", "source_note", "suppression_note")
 #: data layer key -> (text key of its legend name, shipped style)
@@ -62,7 +60,7 @@ DATA_LAYERS = {
 }
 
 
-class ChapterError(Exception):
+class ChapterError(RoutesError):
     """A chapter cannot be made (message is for the user)."""
 
 
@@ -77,7 +75,7 @@ def read_template(path=None) -> QDomDocument:
     or not a QGIS layout template, or lacks one of :data:`ITEM_IDS`."""
     path = Path(path or TEMPLATE)
     f = QFile(str(path))
-    if not path.is_file() or not f.open(QIODevice.ReadOnly):
+    if not path.is_file() or not f.open(QIODevice.OpenModeFlag.ReadOnly):
         raise ChapterError(f"The layout template {path} does not exist or cannot be read.")
     doc = QDomDocument()
     ok = doc.setContent(f)
@@ -96,11 +94,7 @@ def read_template(path=None) -> QDomDocument:
 def _style(layer: QgsMapLayer, key: str, language: str) -> None:
     """Style a data layer as the algorithm that made it does (the layer keeps
     its own style when the shipped one is missing); category labels in ``language``."""
-    from ...processing.algorithms.flow_aggregation import flow_style
-    from ...processing.algorithms.hotspot_density import stretch_ramp
-    from ...processing.qgis_io import apply_style
-
-    qml = STYLES / f"{DATA_LAYERS[key][1]}.qml"
+    qml = STYLES_DIR / f"{DATA_LAYERS[key][1]}.qml"
     if key == "density":
         apply_style(layer, qml.stem, stretch_ramp(layer.dataProvider().bandStatistics(1).maximumValue))
         return
@@ -110,15 +104,11 @@ def _style(layer: QgsMapLayer, key: str, language: str) -> None:
         apply_style(layer, qml.stem, flow_style(size_field="routes", unit=texts.text("unit_routes", language)))
     else:
         apply_style(layer, qml.stem)
+    collapse_size_legend(layer)
     renderer = layer.renderer()
-    size_legend = renderer.dataDefinedSizeLegend() if hasattr(renderer, "dataDefinedSizeLegend") else None
-    if size_legend is not None:  # one compact nested-symbol entry
-        size_legend = QgsDataDefinedSizeLegend(size_legend)
-        size_legend.setLegendType(QgsDataDefinedSizeLegend.LegendCollapsed)
-        renderer.setDataDefinedSizeLegend(size_legend)
     if isinstance(renderer, QgsCategorizedSymbolRenderer):
         fld = renderer.classAttribute()
-        fld = "role" if fld == "role" else (fld if fld in cat.VOCABULARIES else re.sub(r"_top$", "", fld))
+        fld = fld if fld in cat.VOCABULARIES else re.sub(r"_top$", "", fld)  # transport_modes_top -> its field
         for i, c in enumerate(renderer.categories()):
             renderer.updateCategoryLabel(i, cat.label(fld, str(c.value()), language))
 
@@ -140,11 +130,16 @@ class ChapterLayers:
     data: list = field(default_factory=list)  # styled data layers, top first
     countries: QgsVectorLayer | None = None
     group: QgsLayerTreeGroup | None = None
+    maps: object = None  # map_region.RegionMaps: the place-level chapter maps (route points and legs)
 
     @classmethod
-    def prepare(cls, project, regions, name_field, data_layers: dict, language: str) -> "ChapterLayers":
+    def prepare(cls, project, regions, name_field, data_layers: dict, language: str, points=None, legs=None,
+                region_of_point=None, threshold: int = 5) -> "ChapterLayers":
         """Copies of ``regions`` and the ``data_layers`` (key -> layer, keys of
-        :data:`DATA_LAYERS`) named and styled in ``language``."""
+        :data:`DATA_LAYERS`) named and styled in ``language``. With ``points``
+        (route_points as a GeoDataFrame), ``legs`` (route_legs, or None) and
+        ``region_of_point`` (region name per point), the maps show the routes
+        touching each region at place level (:mod:`map_region`) instead."""
         root = project.layerTreeRoot()
         name = f"Chapter maps ({texts.LANGUAGE_NAMES[language]})"
         old = root.findGroup(name)
@@ -155,7 +150,7 @@ class ChapterLayers:
         self.group.setItemVisibilityChecked(False)
         self.regions.setName(texts.text("layer_regions", language))
         self.regions.updateExtents()
-        countries = QgsVectorLayer(f"{WORLD_MAP}|layername=countries", texts.text("layer_countries", language), "ogr")
+        countries = QgsVectorLayer(f"{world_map_path()}|layername=countries", texts.text("layer_countries", language), "ogr")
         if countries.isValid():
             self.countries = _outline(countries, "#f2efe9", "#a0a0a0", 0.2)
         for key in ("crossings", "flows", "points", "density"):
@@ -166,6 +161,12 @@ class ChapterLayers:
             copy.setName(texts.text(DATA_LAYERS[key][0], language))
             _style(copy, key, language)
             self.data.append(copy)
+        if points is not None:
+            from .map_region import RegionMaps
+
+            self.data = []
+            self.maps = RegionMaps.prepare(project, points, legs, region_of_point, threshold, language,
+                                           str(world_map_path()), self.group)
         for layer in [*self.data, self.regions, self.countries]:
             if layer is not None:
                 self._add(layer)
@@ -177,9 +178,9 @@ class ChapterLayers:
 
     def region_layer(self, region: str) -> QgsVectorLayer:
         """The chapter region alone (a filtered copy), tinted."""
-        layer = _outline(self.regions.clone(), "122,0,25,40", "#7a0019", 0.7)
+        layer = _outline(self.regions.clone(), "253,236,166,110", "#4a4a4a", 0.55)
         quoted = region.replace("'", "''")
-        base = self.regions.subsetString()  # e.g. the default regions' adm0_a3 = 'KEN'
+        base = self.regions.subsetString()  # e.g. the country pack's filter of the world map
         name = f'"{self.name_field}" = \'{quoted}\''
         layer.setSubsetString(f"({base}) AND {name}" if base else name)
         layer.updateExtents()
@@ -259,13 +260,25 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
 
     region_layer = layers.region_layer(region)
     main, inset = _item(layout, "map_main"), _item(layout, "map_inset")
-    crs = utm_crs(region_layer)
-    main.setCrs(crs)
-    main.setLayers([*layers.data, region_layer, layers.regions, *([layers.countries] if layers.countries else [])])
-    main.setKeepLayerSet(True)
-    extent = layers.region_extent(region_layer, crs)
-    extent.grow(0.08 * max(extent.width(), extent.height()))
-    _zoom(main, extent)
+    base = [region_layer, layers.regions, *([layers.countries] if layers.countries else [])]
+    legend_layers = [*layers.data, region_layer]
+    map_notes = []
+    if layers.maps is not None:
+        from .map_region import add_disclaimer, chapter_crs, fill_region_map, region_extent
+
+        crs = chapter_crs(layers.maps, region)
+        result = fill_region_map(main, layers.maps, region, region_extent(layers.maps, region_layer, crs), crs,
+                                 base, layers._add)
+        legend_layers = [*result.legend_layers, region_layer]
+        map_notes = [texts.text("map_counts_note", language, region=shown), *result.notes]
+    else:
+        crs = utm_crs(region_layer)
+        main.setCrs(crs)
+        main.setLayers([*layers.data, *base])
+        main.setKeepLayerSet(True)
+        extent = layers.region_extent(region_layer, crs)
+        extent.grow(0.08 * max(extent.width(), extent.height()))
+        _zoom(main, extent)
     inset.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     inset.setLayers([region_layer, layers.regions, *([layers.countries] if layers.countries else [])])
     inset.setKeepLayerSet(True)
@@ -276,12 +289,12 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
         inset.overviews().overview(0).setLinkedMap(main)
 
     arrow = _item(layout, "north_arrow")
-    arrow.setPicturePath(str(Path(QgsApplication.pkgDataPath()) / "svg" / NORTH_ARROW))
+    arrow.setPicturePath(north_arrow_svg())
     arrow.setLinkedMap(main)
     bar = _item(layout, "scalebar")
     if isinstance(bar, QgsLayoutItemScaleBar):
         bar.setLinkedMap(main)
-        bar.applyDefaultSize(QgsUnitTypes.DistanceKilometers)
+        bar.applyDefaultSize(Qgis.DistanceUnit.Kilometers)
         bar.setUnitLabel("km")
     legend = _item(layout, "legend")
     if isinstance(legend, QgsLayoutItemLegend):
@@ -290,7 +303,7 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
         legend.setAutoUpdateModel(False)
         root = legend.model().rootGroup()
         root.removeAllChildren()
-        for layer in [*layers.data, region_layer]:
+        for layer in legend_layers:
             node = root.addLayer(layer)
             nodes = legend.model().layerLegendNodes(node)
             if isinstance(layer, QgsRasterLayer) and nodes and isinstance(nodes[0], QgsSimpleLegendNode):
@@ -310,6 +323,9 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
     table.setColumns(columns)
     table.setContents([[a, b] for a, b in rows])
 
+    note_rect = QRectF(main.pos().x(), main.pos().y() + main.rect().height() + 0.8, main.rect().width(), 7)
+    add_disclaimer(layout, note_rect, language).setText(
+        " ".join(map_notes) + ("\n" if map_notes else "") + texts.text("disclaimer", language))
     has_data = bool(summary.regions.set_index("region").loc[region, "has_data"])
     note = _item(layout, "no_data_note")
     note.setText(texts.text("no_data", language, region=shown))
@@ -333,49 +349,63 @@ def add_to_project(project, layout: QgsPrintLayout) -> None:
 def _pdf_settings(dpi: int) -> QgsLayoutExporter.PdfExportSettings:
     s = QgsLayoutExporter.PdfExportSettings()
     s.dpi = dpi
-    s.textRenderFormat = QgsRenderContext.TextFormatAlwaysText
+    s.textRenderFormat = Qgis.TextRenderFormat.AlwaysText
     s.exportMetadata = False
     return s
 
 
 def export_layout(layout: QgsPrintLayout, base: Path, formats=("pdf",), dpi: int = 300) -> list[str]:
-    """Export ``layout`` to ``base``.pdf and/or .png; the written paths."""
+    """Export ``layout`` to ``base``.pdf and/or .png; the written paths. Each file is
+    completed under a temporary name, then moved into place (core/files.py)."""
     exporter = QgsLayoutExporter(layout)
     written = []
     for fmt in formats:
         path = str(base.with_suffix(f".{fmt}"))
-        if fmt == "pdf":
-            result = exporter.exportToPdf(path, _pdf_settings(dpi))
-        else:
-            settings = QgsLayoutExporter.ImageExportSettings()
-            settings.dpi = dpi
-            settings.exportMetadata = False
-            result = exporter.exportToImage(path, settings)
-        if result != QgsLayoutExporter.Success:
-            raise ChapterError(f"Could not write {path}: check that it is not a folder, open in another "
-                               "program or read-only.")
+        try:
+            with atomic_file(path) as tmp:
+                if fmt == "pdf":
+                    result = exporter.exportToPdf(str(tmp), _pdf_settings(dpi))
+                else:
+                    settings = QgsLayoutExporter.ImageExportSettings()
+                    settings.dpi = dpi
+                    settings.exportMetadata = False
+                    result = exporter.exportToImage(str(tmp), settings)
+                    for page in range(2, layout.pageCollection().pageCount() + 1):  # <name>_2.png, ... beside it
+                        replace_file(tmp.with_name(f"{tmp.stem}_{page}{tmp.suffix}"),
+                                     base.with_name(f"{base.name}_{page}.{fmt}"))
+                if result != QgsLayoutExporter.ExportResult.Success:
+                    raise ChapterError(f"Could not write {path}: check that it is not a folder, open in another "
+                                       "program or read-only.")
+        except FileWriteError as exc:
+            raise ChapterError(str(exc)) from None
         written.append(path)
     return written
 
 
 def export_combined_pdf(layouts, path: Path, dpi: int = 300) -> str:
-    """All ``layouts`` (their first pages) in one PDF, in order."""
-    writer = QPdfWriter(str(path))
-    writer.setResolution(dpi)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    painter = None
-    for i, layout in enumerate(layouts):
-        size = layout.pageCollection().page(0).pageSize()
-        writer.setPageSize(QPageSize(QSizeF(size.width(), size.height()), QPageSize.Millimeter))
-        if painter is None:
-            painter = QPainter()
-            if not painter.begin(writer):
-                raise ChapterError(f"Could not write {path}.")
-        else:
-            writer.newPage()
-        layout.renderContext().setDpi(dpi)
-        layout.renderContext().setTextRenderFormat(QgsRenderContext.TextFormatAlwaysText)
-        QgsLayoutExporter(layout).renderPage(painter, 0)
-    if painter is not None:
-        painter.end()
+    """All ``layouts`` (their first pages) in one PDF, in order (completed under a
+    temporary name, then moved into place)."""
+    try:
+        with atomic_file(path) as tmp:
+            writer = QPdfWriter(str(tmp))
+            writer.setResolution(dpi)
+            writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+            painter = None
+            for i, layout in enumerate(layouts):
+                size = layout.pageCollection().page(0).pageSize()
+                writer.setPageSize(QPageSize(QSizeF(size.width(), size.height()), QPageSize.Unit.Millimeter))
+                if painter is None:
+                    painter = QPainter()
+                    if not painter.begin(writer):
+                        raise ChapterError(f"Could not write {path}.")
+                else:
+                    writer.newPage()
+                layout.renderContext().setDpi(dpi)
+                layout.renderContext().setTextRenderFormat(Qgis.TextRenderFormat.AlwaysText)
+                QgsLayoutExporter(layout).renderPage(painter, 0)
+            if painter is not None:
+                painter.end()
+            del painter, writer  # the file is closed before it is moved (Windows)
+    except FileWriteError as exc:
+        raise ChapterError(str(exc)) from None
     return str(path)

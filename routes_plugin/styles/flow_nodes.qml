@@ -78,7 +78,7 @@
   </renderer-v2>
   <labeling type="simple">
     <settings calloutType="simple">
-      <text-style textOrientation="horizontal" isExpression="1" fontSizeUnit="Point" namedStyle="" allowHtml="0" fontKerning="1" useSubstitutions="0" textColor="0,0,0,255" fontSize="8" legendString="Aa" previewBkgrdColor="255,255,255,255" multilineHeight="1" fontLetterSpacing="0" fontWeight="50" fontSizeMapUnitScale="3x:0,0,0,0,0,0" fieldName="&quot;name&quot;" capitalization="0" fontUnderline="0" textOpacity="1" fontWordSpacing="0" fontItalic="0" fontStrikeout="0" blendMode="0" fontFamily="DejaVu LGC Sans">
+      <text-style textOrientation="horizontal" isExpression="1" fontSizeUnit="Point" namedStyle="" allowHtml="0" fontKerning="1" useSubstitutions="0" textColor="0,0,0,255" fontSize="8" legendString="Aa" previewBkgrdColor="255,255,255,255" multilineHeight="1" fontLetterSpacing="0" fontWeight="50" fontSizeMapUnitScale="3x:0,0,0,0,0,0" fieldName="CASE WHEN &quot;level&quot; &lt;&gt; 'place' THEN &quot;name&quot; END" capitalization="0" fontUnderline="0" textOpacity="1" fontWordSpacing="0" fontItalic="0" fontStrikeout="0" blendMode="0" fontFamily="DejaVu LGC Sans">
         <families/>
         <text-buffer bufferDraw="1" bufferOpacity="1" bufferColor="255,255,255,255" bufferBlendMode="0" bufferSizeMapUnitScale="3x:0,0,0,0,0,0" bufferJoinStyle="128" bufferSizeUnits="MM" bufferSize="0.80000000000000004" bufferNoFill="1"/>
         <text-mask maskEnabled="0" maskSize="1.5" maskJoinStyle="128" maskedSymbolLayers="" maskSizeUnits="MM" maskType="0" maskOpacity="1" maskSizeMapUnitScale="3x:0,0,0,0,0,0"/>

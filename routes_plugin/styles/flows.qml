@@ -101,7 +101,7 @@
             <Option value="MM" type="QString" name="offset_along_line_unit"/>
             <Option value="3x:0,0,0,0,0,0" type="QString" name="offset_map_unit_scale"/>
             <Option value="MM" type="QString" name="offset_unit"/>
-            <Option value="lastvertex" type="QString" name="placement"/>
+            <Option value="centralpoint" type="QString" name="placement"/>
             <Option value="0" type="QString" name="ring_filter"/>
             <Option value="1" type="QString" name="rotate"/>
           </Option>
@@ -117,7 +117,7 @@
           <prop v="MM" k="offset_along_line_unit"/>
           <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
           <prop v="MM" k="offset_unit"/>
-          <prop v="lastvertex" k="placement"/>
+          <prop v="centralpoint" k="placement"/>
           <prop v="0" k="ring_filter"/>
           <prop v="1" k="rotate"/>
           <data_defined_properties>
@@ -152,7 +152,7 @@
                 <Option value="3x:0,0,0,0,0,0" type="QString" name="outline_width_map_unit_scale"/>
                 <Option value="MM" type="QString" name="outline_width_unit"/>
                 <Option value="diameter" type="QString" name="scale_method"/>
-                <Option value="3" type="QString" name="size"/>
+                <Option value="4.5" type="QString" name="size"/>
                 <Option value="3x:0,0,0,0,0,0" type="QString" name="size_map_unit_scale"/>
                 <Option value="MM" type="QString" name="size_unit"/>
                 <Option value="1" type="QString" name="vertical_anchor_point"/>
@@ -172,7 +172,7 @@
               <prop v="3x:0,0,0,0,0,0" k="outline_width_map_unit_scale"/>
               <prop v="MM" k="outline_width_unit"/>
               <prop v="diameter" k="scale_method"/>
-              <prop v="3" k="size"/>
+              <prop v="4.5" k="size"/>
               <prop v="3x:0,0,0,0,0,0" k="size_map_unit_scale"/>
               <prop v="MM" k="size_unit"/>
               <prop v="1" k="vertical_anchor_point"/>

@@ -1,5 +1,5 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis hasScaleBasedVisibilityFlag="0" maxScale="0" version="3.22.16-Białowieża" minScale="1e+08" styleCategories="AllStyleCategories">
+<qgis hasScaleBasedVisibilityFlag="0" maxScale="0" version="3.40.6-Bratislava" minScale="1e+08" styleCategories="AllStyleCategories">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
@@ -40,12 +40,12 @@
       <rastershader>
         <colorrampshader minimumValue="0" clip="1" colorRampType="INTERPOLATED" labelPrecision="6" classificationMode="1" maximumValue="1">
           <item value="0" color="#ffffb2" label="" alpha="0"/>
-          <item value="0.02" color="#ffffb2" label="" alpha="140"/>
+          <item value="0.02" color="#ffffb2" label="low" alpha="140"/>
           <item value="0.15" color="#fecc5c" label="" alpha="190"/>
           <item value="0.35" color="#fd8d3c" label="" alpha="215"/>
           <item value="0.6" color="#f03b20" label="" alpha="235"/>
-          <item value="1" color="#bd0026" label="" alpha="255"/>
-          <rampLegendSettings orientation="2" maximumLabel="" direction="0" prefix="" suffix="" useContinuousLegend="1" minimumLabel="">
+          <item value="1" color="#bd0026" label="high" alpha="255"/>
+          <rampLegendSettings orientation="2" maximumLabel="high" direction="0" prefix="" suffix="" useContinuousLegend="1" minimumLabel="low">
             <numericFormat id="basic">
               <Option type="Map">
                 <Option name="decimal_separator" value="" type="QChar"/>

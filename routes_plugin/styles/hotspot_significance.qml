@@ -1,5 +1,5 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis hasScaleBasedVisibilityFlag="0" simplifyAlgorithm="0" simplifyMaxScale="1" readOnly="0" maxScale="0" simplifyDrawingTol="1" simplifyLocal="1" symbologyReferenceScale="-1" version="3.22.16-Białowieża" minScale="100000000" simplifyDrawingHints="1" styleCategories="AllStyleCategories" labelsEnabled="0">
+<qgis hasScaleBasedVisibilityFlag="0" simplifyAlgorithm="0" simplifyMaxScale="1" readOnly="0" maxScale="0" simplifyDrawingTol="1" simplifyLocal="1" symbologyReferenceScale="-1" version="3.40.6-Bratislava" minScale="100000000" simplifyDrawingHints="1" styleCategories="AllStyleCategories" labelsEnabled="0">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
@@ -15,12 +15,12 @@
   <renderer-v2 symbollevels="0" attr="gi_class" forceraster="0" referencescale="-1" type="categorizedSymbol" enableorderby="0">
     <categories>
       <category symbol="0" value="hot 99%" render="true" label="Hot spot, 99 % confidence"/>
-      <category symbol="1" value="hot 95%" render="true" label="Hot spot, 95 %"/>
-      <category symbol="2" value="hot 90%" render="true" label="Hot spot, 90 %"/>
+      <category symbol="1" value="hot 95%" render="true" label="Hot spot, 95 % confidence"/>
+      <category symbol="2" value="hot 90%" render="true" label="Hot spot, 90 % confidence"/>
       <category symbol="3" value="not significant" render="true" label="Not significant"/>
-      <category symbol="4" value="cold 90%" render="true" label="Cold spot, 90 %"/>
-      <category symbol="5" value="cold 95%" render="true" label="Cold spot, 95 %"/>
-      <category symbol="6" value="cold 99%" render="true" label="Cold spot, 99 % confidence"/>
+      <category symbol="4" value="cold 90%" render="true" label="Cold spot, 90 % (fewer reports, not fewer victims)"/>
+      <category symbol="5" value="cold 95%" render="true" label="Cold spot, 95 % (fewer reports, not fewer victims)"/>
+      <category symbol="6" value="cold 99%" render="true" label="Cold spot, 99 % (fewer reports, not fewer victims)"/>
     </categories>
     <symbols>
       <symbol name="0" clip_to_extent="1" force_rhr="0" type="fill" alpha="1">
@@ -39,7 +39,7 @@
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
             <Option name="offset_unit" value="MM" type="QString"/>
-            <Option name="outline_color" value="154,154,154,255" type="QString"/>
+            <Option name="outline_color" value="190,190,190,255" type="QString"/>
             <Option name="outline_style" value="solid" type="QString"/>
             <Option name="outline_width" value="0.1" type="QString"/>
             <Option name="outline_width_unit" value="MM" type="QString"/>
@@ -51,7 +51,7 @@
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="154,154,154,255"/>
+          <prop k="outline_color" v="190,190,190,255"/>
           <prop k="outline_style" v="solid"/>
           <prop k="outline_width" v="0.1"/>
           <prop k="outline_width_unit" v="MM"/>
@@ -81,7 +81,7 @@
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
             <Option name="offset_unit" value="MM" type="QString"/>
-            <Option name="outline_color" value="154,154,154,255" type="QString"/>
+            <Option name="outline_color" value="190,190,190,255" type="QString"/>
             <Option name="outline_style" value="solid" type="QString"/>
             <Option name="outline_width" value="0.1" type="QString"/>
             <Option name="outline_width_unit" value="MM" type="QString"/>
@@ -93,7 +93,7 @@
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="154,154,154,255"/>
+          <prop k="outline_color" v="190,190,190,255"/>
           <prop k="outline_style" v="solid"/>
           <prop k="outline_width" v="0.1"/>
           <prop k="outline_width_unit" v="MM"/>
@@ -118,24 +118,24 @@
         <layer class="SimpleFill" enabled="1" locked="0" pass="0">
           <Option type="Map">
             <Option name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
-            <Option name="color" value="253,219,199,255" type="QString"/>
+            <Option name="color" value="252,187,161,255" type="QString"/>
             <Option name="joinstyle" value="bevel" type="QString"/>
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
             <Option name="offset_unit" value="MM" type="QString"/>
-            <Option name="outline_color" value="154,154,154,255" type="QString"/>
+            <Option name="outline_color" value="190,190,190,255" type="QString"/>
             <Option name="outline_style" value="solid" type="QString"/>
             <Option name="outline_width" value="0.1" type="QString"/>
             <Option name="outline_width_unit" value="MM" type="QString"/>
             <Option name="style" value="solid" type="QString"/>
           </Option>
           <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="253,219,199,255"/>
+          <prop k="color" v="252,187,161,255"/>
           <prop k="joinstyle" v="bevel"/>
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="154,154,154,255"/>
+          <prop k="outline_color" v="190,190,190,255"/>
           <prop k="outline_style" v="solid"/>
           <prop k="outline_width" v="0.1"/>
           <prop k="outline_width_unit" v="MM"/>
@@ -160,24 +160,24 @@
         <layer class="SimpleFill" enabled="1" locked="0" pass="0">
           <Option type="Map">
             <Option name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
-            <Option name="color" value="247,247,247,255" type="QString"/>
+            <Option name="color" value="235,235,235,255" type="QString"/>
             <Option name="joinstyle" value="bevel" type="QString"/>
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
             <Option name="offset_unit" value="MM" type="QString"/>
-            <Option name="outline_color" value="154,154,154,255" type="QString"/>
+            <Option name="outline_color" value="190,190,190,255" type="QString"/>
             <Option name="outline_style" value="solid" type="QString"/>
             <Option name="outline_width" value="0.1" type="QString"/>
             <Option name="outline_width_unit" value="MM" type="QString"/>
             <Option name="style" value="solid" type="QString"/>
           </Option>
           <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="247,247,247,255"/>
+          <prop k="color" v="235,235,235,255"/>
           <prop k="joinstyle" v="bevel"/>
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="154,154,154,255"/>
+          <prop k="outline_color" v="190,190,190,255"/>
           <prop k="outline_style" v="solid"/>
           <prop k="outline_width" v="0.1"/>
           <prop k="outline_width_unit" v="MM"/>
@@ -207,7 +207,7 @@
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
             <Option name="offset_unit" value="MM" type="QString"/>
-            <Option name="outline_color" value="154,154,154,255" type="QString"/>
+            <Option name="outline_color" value="190,190,190,255" type="QString"/>
             <Option name="outline_style" value="solid" type="QString"/>
             <Option name="outline_width" value="0.1" type="QString"/>
             <Option name="outline_width_unit" value="MM" type="QString"/>
@@ -219,7 +219,7 @@
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="154,154,154,255"/>
+          <prop k="outline_color" v="190,190,190,255"/>
           <prop k="outline_style" v="solid"/>
           <prop k="outline_width" v="0.1"/>
           <prop k="outline_width_unit" v="MM"/>
@@ -249,7 +249,7 @@
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
             <Option name="offset_unit" value="MM" type="QString"/>
-            <Option name="outline_color" value="154,154,154,255" type="QString"/>
+            <Option name="outline_color" value="190,190,190,255" type="QString"/>
             <Option name="outline_style" value="solid" type="QString"/>
             <Option name="outline_width" value="0.1" type="QString"/>
             <Option name="outline_width_unit" value="MM" type="QString"/>
@@ -261,7 +261,7 @@
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="154,154,154,255"/>
+          <prop k="outline_color" v="190,190,190,255"/>
           <prop k="outline_style" v="solid"/>
           <prop k="outline_width" v="0.1"/>
           <prop k="outline_width_unit" v="MM"/>
@@ -291,7 +291,7 @@
             <Option name="offset" value="0,0" type="QString"/>
             <Option name="offset_map_unit_scale" value="3x:0,0,0,0,0,0" type="QString"/>
             <Option name="offset_unit" value="MM" type="QString"/>
-            <Option name="outline_color" value="154,154,154,255" type="QString"/>
+            <Option name="outline_color" value="190,190,190,255" type="QString"/>
             <Option name="outline_style" value="solid" type="QString"/>
             <Option name="outline_width" value="0.1" type="QString"/>
             <Option name="outline_width_unit" value="MM" type="QString"/>
@@ -303,7 +303,7 @@
           <prop k="offset" v="0,0"/>
           <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
           <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="154,154,154,255"/>
+          <prop k="outline_color" v="190,190,190,255"/>
           <prop k="outline_style" v="solid"/>
           <prop k="outline_width" v="0.1"/>
           <prop k="outline_width_unit" v="MM"/>

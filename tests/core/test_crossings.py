@@ -8,10 +8,13 @@ import pytest
 import shapely
 
 from trafficking_routes.routes_plugin.core import crossings as C
-from trafficking_routes.routes_plugin.core.flows import WORLD_MAP
 from trafficking_routes.routes_plugin.core.suppression import OTHER_LABEL, check_no_small_counts
 
-pytestmark = pytest.mark.skipif(not WORLD_MAP.exists(), reason="QGIS's world_map.gpkg is not installed")
+
+
+@pytest.fixture(scope="module")
+def countries(world_map):
+    return C.load_countries(str(world_map))
 
 # key: (place, country, lon, lat)
 PLACES = {
@@ -67,8 +70,8 @@ def expected_place_crossings():
     return {k: (len(v), lows[k]) for k, v in routes.items()}
 
 
-def test_crossings_at_named_border_towns():
-    res = C.aggregate_crossings(legs(), threshold=0)
+def test_crossings_at_named_border_towns(countries):
+    res = C.aggregate_crossings(legs(), threshold=0, countries=countries)
     places = res.crossings[res.crossings["kind"] == "place"].set_index("name")
     got = {k: (int(r.routes), int(r.cases_low)) for k, r in places.iterrows()}
     assert got == expected_place_crossings()
@@ -80,46 +83,45 @@ def test_crossings_at_named_border_towns():
     assert places.loc["Malaba", "cases_high"] is None or str(places.loc["Malaba", "cases_high"]) == "<NA>"
 
 
-def test_direct_legs_cross_on_the_border_line():
-    res = C.aggregate_crossings(legs(), threshold=0)
+def test_direct_legs_cross_on_the_border_line(countries):
+    res = C.aggregate_crossings(legs(), threshold=0, countries=countries)
     border = res.crossings[res.crossings["kind"] == "border"]
     assert set(border["countries"]) == {"KEN–UGA", "ETH–UGA"}
     assert int(border.loc[border["countries"] == "KEN–UGA", "routes"].sum()) == 5 + 2
     border = border[border["countries"] == "KEN–UGA"]
-    countries = C.load_countries()
     for point in border.geometry:
         assert countries["KEN"].boundary.distance(point) < 1e-6
         assert countries["UGA"].distance(point) < 0.05
 
 
-def test_suppression_and_totals():
+def test_suppression_and_totals(countries):
     crossing_legs = sum(copies for stops, copies, *_ in ROUTES
                         for a, b in zip(stops, stops[1:]) if PLACES[a][1] != PLACES[b][1])
-    full = C.aggregate_crossings(legs(), threshold=0).crossings
+    full = C.aggregate_crossings(legs(), threshold=0, countries=countries).crossings
     assert full["legs"].sum() == crossing_legs
     small = full[full["routes"] < 5]
     assert len(small) >= 2 and small["routes"].sum() >= 5
-    res = C.aggregate_crossings(legs(), threshold=5, suppress_mode="merge")
+    res = C.aggregate_crossings(legs(), threshold=5, suppress_mode="merge", countries=countries)
     assert check_no_small_counts(res.crossings, ["routes", "legs", "cases_low", "cases_high"], 5) == []
     assert res.crossings["legs"].sum() == crossing_legs
     other = res.crossings[res.crossings["name"] == OTHER_LABEL]
     assert len(other) == 1 and other.geometry.iloc[0] is None and other["routes"].iloc[0] == small["routes"].sum()
-    dropped = C.aggregate_crossings(legs(), threshold=5, suppress_mode="drop").crossings
+    dropped = C.aggregate_crossings(legs(), threshold=5, suppress_mode="drop", countries=countries).crossings
     assert dropped["legs"].sum() == crossing_legs - small["legs"].sum()
 
 
-def test_top_modes_name_only_publishable_counts():
-    res = C.aggregate_crossings(legs(), threshold=5)
+def test_top_modes_name_only_publishable_counts(countries):
+    res = C.aggregate_crossings(legs(), threshold=5, countries=countries)
     busia = res.crossings.set_index("name").loc["Busia"]
     counts = Counter({"road": 9, "foot": 3})
     assert busia["top_modes"] == "; ".join(m for m, n in counts.most_common(3) if n >= 5)
 
 
-def test_bad_legs_are_counted_not_silent():
+def test_bad_legs_are_counted_not_silent(countries):
     table = legs()
     table.loc[0, "geometry"] = None
     table.loc[table["to_key"] == "kla", "to_country"] = "XXX"
-    res = C.aggregate_crossings(table, threshold=0)
+    res = C.aggregate_crossings(table, threshold=0, countries=countries)
     exp = Counter()
     for i, r in table.iterrows():
         if r.from_country != r.to_country:
@@ -128,10 +130,10 @@ def test_bad_legs_are_counted_not_silent():
     assert res.report["skipped"] == {k: v for k, v in exp.items() if k != "ok"}
     assert len(res.legs) == exp["ok"]
     with pytest.raises(ValueError, match="from_place"):
-        C.aggregate_crossings(table.drop(columns="from_place"))
+        C.aggregate_crossings(table.drop(columns="from_place"), countries=countries)
 
 
-def test_bundled_sample_crossings_at_the_report_towns():
+def test_bundled_sample_crossings_at_the_report_towns(countries):
     """On the bundled (synthetic) sample the crossings at Busia, Malaba, Namanga,
     Isebania and Moyale appear, each with the routes whose leg across that
     town's border starts or ends there (counted here straight from route_legs)."""
@@ -141,7 +143,7 @@ def test_bundled_sample_crossings_at_the_report_towns():
 
     sample = Path(C.__file__).resolve().parents[1] / "data" / "sample"
     legs = load_export(sample / "kenya_routes_synthetic.csv", overrides=sample / "overrides.csv").layers["route_legs"]
-    found = C.aggregate_crossings(legs, threshold=5).crossings
+    found = C.aggregate_crossings(legs, threshold=5, countries=countries).crossings
     named = found[found["kind"] == "place"].groupby("name")["routes"].sum()
     crossing = legs[legs["crosses_border"]]
     pairs = crossing["from_country"] + crossing["to_country"]

@@ -64,6 +64,25 @@ def test_scaled_and_decay(points, kernel):
     assert np.abs(got - expected).max() <= 1e-4 * expected.max()
 
 
+def test_quartic_constant_follows_qgis_version(points):
+    """QGIS fixed its scaled quartic constant (116 -> 16) in 3.40.4 / 3.42.0."""
+    assert D.quartic_constant((3, 22, 16)) == D.quartic_constant((3, 40, 3)) == 116.0
+    assert D.quartic_constant((3, 41, 9)) == 116.0
+    assert D.quartic_constant((3, 40, 4)) == D.quartic_constant((3, 40, 6)) == 16.0
+    assert D.quartic_constant((3, 42, 0)) == D.quartic_constant((4, 0)) == D.quartic_constant() == 16.0
+    # the corrected scaled quartic integrates to 1 over the plane
+    r = np.linspace(0, 1000.0, 200001)
+    assert np.trapz(D.kernel_value(r, 1000.0, "quartic", "scaled") * 2 * np.pi * r, r) == pytest.approx(1, rel=1e-6)
+    x, y, w = points
+    new, _ = D.kernel_density(x, y, w, 300.0, 25.0, "quartic", "scaled", qgis_version=(3, 40, 6))
+    old, _ = D.kernel_density(x, y, w, 300.0, 25.0, "quartic", "scaled", qgis_version=(3, 22, 16))
+    expected, _ = qgis_loop(x, y, w, 300.0, 25.0, "quartic", "scaled")
+    assert np.abs(new - expected).max() <= 1e-4 * expected.max()
+    assert np.allclose(old, new * 116 / 16)
+    raw_old, _ = D.kernel_density(x, y, w, 300.0, 25.0, "quartic", "raw", qgis_version=(3, 22, 16))
+    assert np.array_equal(raw_old, D.kernel_density(x, y, w, 300.0, 25.0, "quartic", "raw")[0])
+
+
 def test_uniform_raw_counts_weight_within_radius():
     """Independent of QGIS: a raw uniform density is the weight within the radius
     of each pixel centre (points on pixel corners, so no sub-pixel subtleties)."""
@@ -116,3 +135,19 @@ def test_write_geotiff(tmp_path, points):
     assert ds.GetGeoTransform() == pytest.approx(grid.geotransform)
     assert band.GetNoDataValue() == 0
     assert np.allclose(band.ReadAsArray(), arr, rtol=1e-6)
+
+
+def test_study_area_defaults_and_mask(points):
+    import shapely
+
+    assert D.default_pixel_and_radius((-445000, -537000, 444000, 536000)) == (1000.0, 50000.0)  # Kenya
+    assert D.default_pixel_and_radius((0, 0, 60000, 50000)) == (60.0, 3000.0)
+    x, y, w = points
+    arr, grid = D.kernel_density(x, y, w, 300.0, 25.0, extent=(0, 4500, 2000, 5600))
+    before = arr.copy()
+    half = shapely.box(-1000, 0, 1000, 10000)  # the western half only
+    hidden = D.mask_outside(arr, grid, half)
+    cx = grid.x_min + (np.arange(grid.cols) + 0.5) * 25.0
+    east = np.broadcast_to(cx > 1000, arr.shape)
+    assert (arr[east] == 0).all() and np.array_equal(arr[~east], before[~east])
+    assert hidden == int((before[east] != 0).sum()) > 0

@@ -170,17 +170,18 @@ def test_journeys_from_legs_equal_journeys_from_lines():
     assert observed(a.flows) == observed(b.flows)
 
 
-def test_undirected_and_border_only():
-    res = F.aggregate_flows(legs_frame(ROUTES), "country", "legs", directed=False, border_only=True, threshold=0)
+def test_undirected_and_border_only(world_map):
+    res = F.aggregate_flows(legs_frame(ROUTES), "country", "legs", directed=False, border_only=True, threshold=0,
+                            world_map=world_map)
     exp = expected(leg_pairs(ROUTES, "country"), ROUTES, directed=False, border_only=True)
     assert observed(res.flows) == exp
     assert res.flows["crosses_border"].all()
     assert all(a < b for a, b in exp)  # each unordered pair once
 
 
-def test_breakdown_counts_as_columns_and_long_table():
+def test_breakdown_counts_as_columns_and_long_table(world_map):
     res = F.aggregate_flows(lines_frame(ROUTES), "country", "journey", breakdown=["transport_modes", "year"],
-                            threshold=0)
+                            threshold=0, world_map=world_map)
     counts = Counter()
     for r in ROUTES:
         a, b = r["stops"][0], r["stops"][final_index(r)]
@@ -224,8 +225,8 @@ def test_suppression_leaves_no_small_count(mode):
         if mode == "merge" and small >= 5 else other.empty
 
 
-def test_nodes_in_out_through_internal():
-    res = F.aggregate_flows(legs_frame(ROUTES), "country", "legs", threshold=0)
+def test_nodes_in_out_through_internal(world_map):
+    res = F.aggregate_flows(legs_frame(ROUTES), "country", "legs", threshold=0, world_map=world_map)
     out, inn, through, internal, touch = (defaultdict(set) for _ in range(5))
     for r in ROUTES:
         stops = [k for i, k in enumerate(r["stops"]) if i == 0 or k != r["stops"][i - 1]]
@@ -254,20 +255,20 @@ def test_county_level_falls_back_outside_kenya():
     assert levels["country:SAU"] == "country"
 
 
-def test_bad_input_is_reported_or_refused():
+def test_bad_input_is_reported_or_refused(world_map):
     legs = legs_frame(ROUTES[:40])
     legs.loc[0, "to_country"] = None                               # missing end
     legs.loc[1, "from_key"] = legs.loc[1, "to_key"]                # zero-length
     legs.loc[2, "geometry"] = None                                 # no coordinates
-    res = F.aggregate_flows(legs, "country", "legs", threshold=0)
+    res = F.aggregate_flows(legs, "country", "legs", threshold=0, world_map=world_map)
     assert dict(Counter(res.skipped["reason"])) == {F.MISSING_DESTINATION: 1, F.ZERO_LENGTH: 1, F.MISSING_ORIGIN: 1}
     assert res.report["skipped"] == dict(Counter(res.skipped["reason"]))
     used = res.flows["legs"].sum() + res.report["internal_rows"]
     assert used + len(res.skipped) == len(legs)
     with pytest.raises(ValueError, match="recruitment_methods"):
-        F.aggregate_flows(legs, "country", breakdown=["recruitment_methods"])
+        F.aggregate_flows(legs, "country", breakdown=["recruitment_methods"], world_map=world_map)
     with pytest.raises(ValueError, match="route_legs"):
-        F.aggregate_flows(lines_frame(ROUTES), "country", "legs")
+        F.aggregate_flows(lines_frame(ROUTES), "country", "legs", world_map=world_map)
     polys = gpd.GeoDataFrame({"code": ["KEN"]}, geometry=[shapely.box(33, -5, 42, 5)], crs="EPSG:4326")
     with pytest.raises(ValueError, match="iso"):
         F.aggregate_flows(legs, "country", polygons=polys, polygon_id="iso")

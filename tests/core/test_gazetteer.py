@@ -81,14 +81,83 @@ def test_kenyan_transit_points(gaz, geonames, admin1, name):
 
 
 def test_kenyan_points_missing_from_sources(gaz, geonames):
-    """Liboi is in none of the packages; Namanga only on the Tanzanian side: neither is
-    forced into Kenya, both offer the Kenya fallback, and an override fixes them."""
+    """Liboi is in none of the packages and Namanga only on the Tanzanian side: the
+    supplement table (one cited source per row) gives both, in Kenya, without overrides."""
     assert not [c for c in geonames.values() if fold(c["name"]) == "liboi"]
+    sup = pd.read_csv(DATA_DIR / "supplement.csv", keep_default_na=False)
+    assert (sup["source"].str.len() > 20).all()       # every row cites its source
+    assert ((sup["lat"] == "") == (sup["lon"] == "")).all()
     r = gaz.resolve("Liboi", "KE")
-    assert (r.status, r.place, r.country_fallback.country) == ("unknown", None, "KEN")
+    assert r.status == "ok" and r.place.country == "KEN" and r.place.county == "Garissa"
+    assert (round(r.place.lat, 3), round(r.place.lon, 3)) == (0.356, 40.876)
     r = gaz.resolve("Namanga", "KE")
-    assert r.status == "ambiguous" and r.place is None and r.suggestions[0].startswith("Namanga (TZA")
-    assert gaz.resolve("Namanga").place.country == "TZA"
+    assert r.status == "ok" and r.place.country == "KEN" and r.place.county == "Kajiado"
+    assert gaz.resolve("Namanga").place.country == "TZA"     # the larger twin without a hint
+    assert gaz.resolve("Namanga", "TZ").place.country == "TZA"
+
+
+@pytest.mark.parametrize("name,hint,country", [
+    ("Busia", "KE", "KEN"), ("Busia", "UG", "UGA"), ("Malaba", "KE", "KEN"), ("Malaba", "UG", "UGA"),
+    ("Namanga", "KE", "KEN"), ("Namanga", "TZ", "TZA"), ("Isebania", "KE", "KEN"), ("Sirari", "TZ", "TZA"),
+    ("Taveta", "KE", "KEN"), ("Holili", "TZ", "TZA"), ("Lunga Lunga", "KE", "KEN"), ("Horohoro", "TZ", "TZA"),
+    ("Moyale", "KE", "KEN"), ("Moyale", "ET", "ETH"), ("Liboi", "KE", "KEN")])
+def test_border_twin_towns(gaz, name, hint, country):
+    r = gaz.resolve(name, hint)
+    assert r.status == "ok" and r.place.country == country, r.reason
+
+
+REPORT_2020_TRANSIT = ["Busia", "Nambale", "Rongo", "Malaba", "Garissa", "Moyale", "Mandera", "Kismayo", "Liboi",
+                       "Marsabit", "Mwingi", "Isiolo", "Isebania", "Namanga", "Kwale", "Taveta", "Mombasa"]
+
+
+@pytest.mark.parametrize("name", REPORT_2020_TRANSIT)
+def test_transit_points_of_the_2020_report(gaz, name):
+    """Each of the 17 transit points resolves as a transit point would (origin hint KE)."""
+    r = gaz.resolve(name, "KE")
+    if r.status != "ok":
+        r = gaz.resolve(name)
+    assert r.status == "ok" and r.place.precision in ("place", "region"), r.reason
+
+
+@pytest.mark.parametrize("cell,code,city", [
+    ("JKIA", "NBO", "Nairobi"), ("Jomo Kenyatta Intl", "NBO", "Nairobi"),
+    ("Jomo Kenyatta International Airport", "NBO", "Nairobi"), ("Moi International Airport", "MBA", "Mombasa"),
+    ("Moi Intl", "MBA", "Mombasa"), ("NBO", "NBO", "Nairobi"), ("HKJK", "NBO", "Nairobi"),
+    ("Entebbe International Airport", "EBB", None), ("Bole International Airport", "ADD", None),
+    ("King Khalid International Airport", "RUH", None), ("King Khalid", "RUH", None), ("Hamad", "DOH", None),
+    ("Hamad International Airport", "DOH", None), ("Dubai Intl", "DXB", None), ("Dubai International Airport", "DXB", None)])
+def test_airports(gaz, cell, code, city):
+    r = gaz.resolve(cell)
+    assert r.status == "ok" and r.place.precision == "airport" and r.place.key == f"airport:{code}", r.reason
+    if city:
+        assert r.place.city == city and r.place.county is not None and r.place.region is not None
+
+
+def test_airport_preferred_on_a_flight(gaz):
+    assert gaz.resolve("Entebbe").place.precision == "place"
+    assert gaz.resolve("Entebbe", prefer_airport=True).place.key == "airport:EBB"
+    assert gaz.resolve("Bole", prefer_airport=True).place.key == "airport:ADD"
+    assert gaz.resolve("KEN").place.precision == "country"    # a country code is not an airport code
+
+
+@pytest.mark.parametrize("cell,country,county", [
+    ("Mombasa, Kenya", "KEN", "Mombasa"), ("Busia (Uganda)", "UGA", None), ("Busia - Uganda", "UGA", None),
+    ("Busia, UG", "UGA", None), ("Kaunti ya Kilifi", "KEN", "Kilifi"), ("Kilifi County", "KEN", "Kilifi"),
+    ("Mandera Sub-County", "KEN", "Mandera"), ("Malaba border point", "KEN", "Busia"),
+    ("Namanga border", "KEN", "Kajiado"), ("Nairobi (Kenya)", "KEN", "Nairobi City")])
+def test_compound_cells(gaz, cell, country, county):
+    r = gaz.resolve(cell, "KE" if "border" in cell else None)
+    assert r.status == "ok" and r.place.country == country, r.reason
+    if county:
+        assert r.place.county == county
+
+
+def test_somaliland_kept_as_reported(gaz):
+    r = gaz.resolve("Somaliland", "KE")
+    assert r.status == "ok" and r.place.name == "Somaliland" and r.place.precision == "territory"
+    assert r.place.country == "SOM" and r.place.label == "Somaliland (SOM)"
+    h = gaz.resolve("Hargeisa")
+    assert h.status == "ok" and h.place.country == "SOM" and h.place.region == "Somaliland"
 
 
 @pytest.mark.parametrize("name,iso2", sorted(DESTINATIONS.items()))
@@ -287,3 +356,22 @@ def test_world_regions_of_ctdc_win_over_namesake_places():
     assert located.country in members  # its point lies in a European country
     for name in ("Africa", "Asia", "Americas", "Oceania", "Americas/Oceania"):
         assert gaz.resolve(name).place.precision == "world_region", name
+
+
+@pytest.mark.parametrize("cell,label,region", [
+    ("Dubai", "Dubai", "Dubai"), ("Doha", "Doha", "Doha"), ("Riyadh", "Riyadh", "Riyadh Province"),
+    ("Kuwait City", "Kuwait City", "Capital Governorate"), ("Hargeisa", "Hargeisa", "Somaliland")])
+def test_places_labelled_in_english(gaz, cell, label, region):
+    p = gaz.resolve(cell).place
+    assert p.name == label and p.region == region
+    assert not {"Dubay", "Ad Dawhah", "Ar Riyad", "Al Asimah"} & {p.name, p.region}
+
+
+def test_swahili_country_names_from_cldr(gaz):
+    from babel import Locale
+
+    sw = Locale.parse("sw").territories
+    for code, iso2 in (("ARE", "AE"), ("SAU", "SA"), ("QAT", "QA"), ("KEN", "KE"), ("TZA", "TZ")):
+        assert gaz.country(code).country_name_sw == sw[iso2]
+    assert gaz.country("ARE").name_sw == "Falme za Kiarabu"
+    assert gaz.resolve("Riyadh").place.name_sw == "Riyadh"

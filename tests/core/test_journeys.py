@@ -122,14 +122,18 @@ def test_geopackage_layers(export, gazetteer, tmp_path):
 
 
 def test_overrides_win(export, gazetteer, tmp_path):
-    """Liboi is in none of the packaged sources: an overrides file maps it."""
+    """Liboi is in none of the packaged sources but in the supplement table: it resolves
+    without overrides (a town in Garissa County), and an overrides file still wins."""
     rows = [r[:] for r in ROWS]
     rows[4][4] = "Liboi"
     path = tmp_path / "liboi.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([HEADERS, *rows])
     plain = load_export(path, gazetteer=gazetteer)
-    assert 6 in set(plain.layers["rejected_rows"].query("severity == 'rejected'")["source_row"])
+    assert 6 not in set(plain.layers["rejected_rows"].query("severity == 'rejected'")["source_row"])
+    pts = plain.layers["route_points"]
+    liboi = pts[(pts["source_row"] == 6) & (pts["role"] == "transit")].iloc[0]
+    assert liboi["place"] == "Liboi" and liboi["county"] == "Garissa" and liboi["precision"] == "place"
     overrides = tmp_path / "overrides.csv"
     overrides.write_text("name,country,lat,lon,target\nLiboi,,,,Garissa County\n")
     fixed = load_export(path, overrides=overrides)

@@ -339,7 +339,7 @@ def test_four_concurrent_importers_with_overlapping_data(db):
         try:
             for _ in range(3):
                 done.append(write(db, layers, report, file_name=f"export-{k}.csv"))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # any failure is reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=importer, args=(k,)) for k in range(4)]
@@ -417,3 +417,93 @@ def test_analyst_reads_only_suppressed_aggregates(db, roles):
             rows(flows, list(flows.columns), ["origin", "destination"])
         assert (stored.geometry.notna()).all()
     assert len(postgis.read_layer(roles["analyst"], "v_regions_public")) > 0
+
+
+# --------------------------------------------------------------- a killed importer ---
+
+KILL_CHILD = """
+import pickle, sys, time
+sys.path.insert(0, sys.argv[1])
+from trafficking_routes.routes_plugin.core import postgis
+
+uri, phase, data = sys.argv[2], sys.argv[3], sys.argv[4]
+with open(data, "rb") as fh:
+    chunks, report = pickle.load(fh)
+
+
+class PausingConnection:  # the writer's connection, stopping just before COMMIT
+    def __init__(self, conn):
+        self.conn = conn
+
+    def commit(self):
+        print("COMMIT", flush=True)
+        time.sleep(120)  # the test kills this process here
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+writer = postgis.PostgisWriter(uri, file_name="killed.csv", file_sha256="cd" * 32)
+print("BACKEND", writer.conn.get_backend_pid(), flush=True)
+if phase == "commit":
+    writer.conn = PausingConnection(writer.conn)
+for i, chunk in enumerate(chunks):
+    for name in ("route_points", "route_legs", "route_lines"):
+        writer.write(name, chunk[name])
+    if phase == "copy" and i == 1:
+        print("COPY", flush=True)  # rows of two chunks staged, more to come
+        time.sleep(120)
+writer.write("rejected_rows", chunks[0]["rejected_rows"])
+writer.commit(report["rows_in"], report["rows_mapped"], report["rows_rejected"])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["copy", "commit"])
+def test_killed_importer_leaves_the_database_as_before(db, tmp_path, phase):
+    """SIGKILL an importer in the middle of staging rows (COPY), or after it has
+    deleted the routes it replaces and inserted the new ones, just before COMMIT:
+    PostgreSQL rolls the open transaction back; nothing of it remains."""
+    import pickle
+    import signal
+    import sys
+    import time
+
+    write(db, *layers_of([route(i) for i in ids("r", range(40))]))  # the store already holds routes r000..r039
+    before = snapshot(db)
+    # the killed import would replace r020..r039 (changed) and add r040..r079
+    parts = [range(20, 40), range(40, 60), range(60, 80)]
+    chunks = [layers_of([route(i, variant=3) for i in ids("r", part)], "killed.csv")[0] for part in parts]
+    _, report = layers_of([route(i, variant=3) for i in ids("r", range(20, 80))], "killed.csv")
+    data = tmp_path / "chunks.pickle"
+    data.write_bytes(pickle.dumps((chunks, report)))
+    plugins = Path(os.environ.get("ROUTES_TEST_PLUGINS_DIR", REPO / "build" / "test-plugins"))
+    proc = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(plugins), db, phase, str(data)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    backend = None
+    try:
+        for line in proc.stdout:
+            if line.startswith("BACKEND"):
+                backend = int(line.split()[1])
+            if line.strip() == phase.upper():
+                break
+        else:
+            pytest.fail(f"the importer ended early: {proc.wait()} {proc.stderr.read()}")
+        if phase == "commit":  # it really is in the middle: its transaction holds the replaced routes' rows
+            locks = sql(db, "SELECT count(*) FROM pg_locks WHERE pid = %s AND locktype = 'advisory'", (backend,))
+            assert locks[0][0] == 1
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    deadline = time.monotonic() + 60
+    while sql(db, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (backend,))[0][0]:
+        assert time.monotonic() < deadline, "the server kept the killed importer's session"
+        time.sleep(0.2)
+    assert snapshot(db) == before
+    # nothing is left locked: the next import of the same routes goes through
+    write(db, *layers_of([route(i, variant=3) for i in ids("r", range(20, 80))], "again.csv"), file_name="again.csv")
+    assert len(postgis.read_layer(db, "route_lines")) == 80

@@ -117,6 +117,8 @@ def test_xlsx_copy_holds_the_same_rows_and_keeps_formulas_as_text(sample):
     openpyxl = pytest.importorskip("openpyxl")
     ws = openpyxl.load_workbook(SAMPLE / "kenya_routes_synthetic.xlsx").active
     rows = list(ws.iter_rows())
+    assert "SYNTHETIC" in rows[0][0].value            # a title row above the header
+    rows = rows[1:]
     assert [c.value for c in rows[0]] == HEADERS
     assert len(rows) - 1 == len(sample)
     text = lambda v: "" if v is None else v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v)  # noqa: E731
@@ -176,3 +178,21 @@ def test_large_generator_messy_share_and_seed(tmp_path):
     _, rows = read_csv(a)
     assert len(rows) == 2000
     assert any(not re.fullmatch(r"\d+", r["Estimated cases"]) for r in rows)
+
+
+def test_sample_extras_load_whole():
+    """The sample's title row, airports, compound cells and flights (issue 12)."""
+    from trafficking_routes.routes_plugin.core.loader import load_export
+
+    res = load_export(SAMPLE / "kenya_routes_synthetic.xlsx")
+    assert res.raw.header_rows == [2] and [p.row for p in res.raw.skipped] == [1]
+    pts = res.layers["route_points"]
+    extra = pts[pts["route_id"].str.startswith("SYN-X")]
+    assert extra["route_id"].nunique() == 12          # every extra row mapped
+    assert {"Jomo Kenyatta International Airport", "Mombasa Moi International Airport", "Hamad International Airport",
+            "Bole International Airport", "Kisumu Airport"} <= set(extra.loc[extra["precision"] == "airport", "place"])
+    assert {"Mombasa", "Kilifi", "Kwale", "Somaliland"} & set(extra["place"]) == {"Mombasa", "Kilifi", "Kwale"}
+    assert "Busia" in set(extra.loc[extra["country"] == "UGA", "place"])
+    legs = res.layers["route_legs"]
+    flights = legs[legs["route_id"].isin(["SYN-X0001", "SYN-X0003", "SYN-X0004"])]
+    assert (flights["mode"] == "air").all()

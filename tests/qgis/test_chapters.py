@@ -31,7 +31,7 @@ def _points(gpkg):
 
 
 def _run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 
@@ -136,3 +136,134 @@ def test_bad_input_is_a_clear_error(routes_gpkg, tmp_path):
     with pytest.raises(QgsProcessingException, match="Chapter Nairobi.*kept: chapter_coast_en.pdf"):
         _run(ChapterMaps(), dict(base, REGION_NAMES="Coast,Nairobi"))
     assert _pages(tmp_path / "chapter_coast_en.pdf") == 1
+
+
+# ------------------------------------------------------------ regional maps ---
+
+COAST_TOWNS = ("Mombasa", "Malindi", "Kilifi", "Lamu", "Kwale", "Voi", "Ukunda", "Watamu", "Mtwapa", "Hola")
+
+
+@pytest.fixture(scope="module")
+def all_chapters(routes_gpkg, tmp_path_factory):
+    """Every region's chapter in English (and Coast and North-Eastern in Kiswahili)."""
+    from qgis.core import QgsProject
+
+    from trafficking_routes.processing.algorithms.chapter_maps import ChapterMaps
+
+    out = tmp_path_factory.mktemp("all_chapters")
+    en = _run(ChapterMaps(), {"ROUTE_POINTS": _points(routes_gpkg), "DPI": 72, "OUTPUT_FOLDER": str(out)})
+    sw = _run(ChapterMaps(), {"ROUTE_POINTS": _points(routes_gpkg), "REGION_NAMES": "Coast,North-Eastern",
+                              "LANGUAGE": 1, "DPI": 72, "OUTPUT_FOLDER": str(out)})
+    layouts = [lay for lay in QgsProject.instance().layoutManager().printLayouts()
+               if lay.name().startswith(("Chapter – ", "Sura – "))]
+    # the project is cleared between tests: look at the layouts now
+    return out, en, sw, {lay.name(): _layout_problems(lay) for lay in layouts}
+
+
+def _text(path) -> str:
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFKC", _pdf_text(path)).split())  # NFKC: ligatures (ﬃ) to letters
+
+
+def test_regional_maps_label_towns_legends_and_disclaimer(all_chapters):
+    out, en, sw, _ = all_chapters
+    assert en["CHAPTERS"] == 8 and sw["CHAPTERS"] == 2
+    coast = _text(out / "chapter_coast_en.pdf")
+    found = [t for t in COAST_TOWNS if t in coast]
+    assert len(found) >= 3, found
+    for words in ("Legs over land (width: routes)", "Places on the routes", "Mostly origin", "Mostly transit",
+                  "5–9 routes", "or more routes", "Main towns",
+                  "Boundaries and names shown and the designations used on this map do not imply official"):
+        assert words in coast, words
+    assert "by air to" in coast and "Saudi Arabia (" in coast  # flights leave the frame as labelled arrows
+    western = _text(out / "chapter_western_en.pdf")
+    assert "Busia (" in western and "Malaba (" in western and "Land-border crossings (routes)" in western
+    pwani = _text(out / "chapter_coast_sw.pdf")
+    for words in ("Safari za nchi kavu (upana: njia)", "Hasa mwanzo", "njia", "au zaidi",
+                  "Mipaka na majina yaliyoonyeshwa", "kwa ndege kwenda", "Saudia ("):
+        assert words in pwani, words
+
+
+def test_north_eastern_shows_no_flight_as_a_land_crossing(all_chapters):
+    out, *_ = all_chapters
+    for lang in ("en", "sw"):
+        text = _text(out / f"chapter_north_eastern_{lang}.pdf")
+        for pair in ("KEN–SAU", "KEN–QAT", "ARE–KEN", "Saudi Arabia (", "Qatar (", "Kenya–Saudi"):
+            assert pair not in text, (lang, pair)
+
+
+def test_no_chapter_prints_a_raw_float(all_chapters):
+    import re
+
+    out, *_ = all_chapters
+    pdfs = sorted(out.glob("chapter_*.pdf"))
+    assert len(pdfs) == 10
+    for pdf in pdfs:
+        raw = re.findall(r"\d\.\d{3,}", _pdf_text(pdf))
+        assert not raw, (pdf.name, raw)
+
+
+def _visible_items(layout):
+    from qgis.core import QgsLayoutFrame, QgsLayoutItem, QgsLayoutItemPage
+
+    return [i for i in layout.items() if isinstance(i, QgsLayoutItem) and not isinstance(i, QgsLayoutItemPage)
+            and i.isVisible() and (i.id() or isinstance(i, QgsLayoutFrame))]
+
+
+def _layout_problems(layout) -> dict:
+    """Overlapping items, labels over each other or outside the frame, a label twice, and the
+    number of labels QGIS's labelling engine places on the main map."""
+    from qgis.core import QgsLayoutItemLegend, QgsMapRendererSequentialJob
+    from qgis.PyQt.QtCore import QSizeF
+
+    found = {"overlaps": [], "labels": 0, "label_overlaps": [], "outside": [], "twice": [], "legend": False}
+    items = _visible_items(layout)
+    for i, a in enumerate(items):
+        ra = a.sceneBoundingRect().adjusted(0.3, 0.3, -0.3, -0.3)
+        for b in items[i + 1:]:
+            if ra.intersects(b.sceneBoundingRect().adjusted(0.3, 0.3, -0.3, -0.3)):
+                found["overlaps"].append((a.id() or a.displayName(), b.id() or b.displayName()))
+    main = layout.itemById("map_main")
+    if not main.isVisible():
+        return found
+    legend = next(i for i in items if isinstance(i, QgsLayoutItemLegend))
+    found["legend"] = main.sceneBoundingRect().intersects(legend.sceneBoundingRect())
+    dpi = 150
+    settings = main.mapSettings(main.extent(), QSizeF(main.rect().width() * dpi / 25.4,
+                                                      main.rect().height() * dpi / 25.4), dpi, True)
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    every = job.takeLabelingResults().allLabels()
+    labels = [lab for lab in every if not lab.isUnplaced]
+    found["unplaced"] = [lab.labelText for lab in every if lab.isUnplaced]
+    found["labels"] = len(labels)
+    extent = main.extent()
+    rects = [lab.labelRect for lab in labels]
+    for k, r in enumerate(rects):
+        if not extent.contains(r):
+            found["outside"].append(labels[k].labelText)
+        for m in range(k + 1, len(rects)):
+            overlap = r.intersect(rects[m])
+            if not overlap.isEmpty() and overlap.area() > 1e-4 * min(r.area(), rects[m].area()):
+                found["label_overlaps"].append((labels[k].labelText, labels[m].labelText,
+                                                round(overlap.area() / min(r.area(), rects[m].area()), 3)))
+    texts = [lab.labelText for lab in labels]
+    found["twice"] = sorted({t for t in texts if texts.count(t) > 1})
+    return found
+
+
+def test_layout_items_do_not_overlap_and_labels_stay_apart(all_chapters):
+    *_, problems = all_chapters
+    assert len(problems) >= 10
+    for name, found in problems.items():
+        assert not found["overlaps"], (name, found["overlaps"])
+        assert not found["legend"], name  # the legend is off the map: no label can cover it
+        assert found["labels"] >= 3, (name, found["labels"])
+        assert not found["label_overlaps"], (name, found["label_overlaps"])
+        assert not found["outside"], (name, found["outside"])
+        assert not found["twice"], (name, found["twice"])
+        # counts and routes leaving the map are never dropped for want of room (towns may be)
+        lost = [t for t in found["unplaced"] if "(" in t]
+        assert not lost, (name, lost)

@@ -47,7 +47,7 @@ def legs_gpkg(tmp_path):
 
 
 def run(alg, params):
-    import processing
+    from qgis import processing
     return processing.run(alg, params)
 
 
@@ -94,8 +94,7 @@ def test_bordercrossings_finds_busia(qgis_processing, legs_gpkg, tmp_path):
 def test_styles_apply(qgis_processing, legs_gpkg, tmp_path, colour):
     from qgis.core import QgsCategorizedSymbolRenderer, QgsGraduatedSymbolRenderer, QgsVectorLayer
 
-    from trafficking_routes.processing.algorithms.flow_aggregation import flow_style
-    from trafficking_routes.processing.qgis_io import apply_style
+    from trafficking_routes.routes_plugin.edge.styles import apply_style, flow_style
     uri, _ = legs_gpkg
     out = run(FlowAggregation(), {"INPUT": uri, "MODE": 1, "LEVEL": 0, "BREAKDOWN": ["transport_modes"],
                                   "SUPPRESS_BELOW": 0, "OUTPUT": str(tmp_path / "f.gpkg"),

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.qgis_app
 
 
 def run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 
@@ -124,3 +124,132 @@ def test_significance_zones_and_degrees(qgis_processing, points_gpkg, tmp_path):
     cells = gpd.read_file(out["OUTPUT"])
     assert sorted(cells["name"]) == sorted(zones["name"])
     assert cells["count"].sum() == len(frame)
+
+
+# ------------------------------------------------------ the bundled sample, defaults --
+
+@pytest.fixture(scope="module")
+def sample_points(qgis_processing, plugin, sample_export, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample") / "routes.gpkg"
+    overrides = sample_export.parent / "overrides.csv"
+    run("routes:loadtrackerexport", {"INPUT": str(sample_export), "OVERRIDES": str(overrides), "OUTPUT": str(out)})
+    return f"{out}|layername=route_points"
+
+
+def kenya(crs):
+    from qgis.core import QgsApplication
+
+    world = gpd.read_file(QgsApplication.pkgDataPath() + "/resources/data/world_map.gpkg", layer="countries")
+    return world[world["ISO_A3"] == "KEN"]
+
+
+class Feedback:
+    """Collects what an algorithm writes to the log."""
+
+    def __new__(cls):
+        from qgis.core import QgsProcessingFeedback
+
+        class _Feedback(QgsProcessingFeedback):
+            def __init__(self):
+                super().__init__()
+                self.lines = []
+
+            def pushInfo(self, info):  # noqa: N802
+                self.lines.append(info)
+
+            def pushWarning(self, warning):  # noqa: N802
+                self.lines.append(warning)
+
+        return _Feedback()
+
+
+def test_significance_on_the_sample_with_defaults_covers_kenya(sample_points, tmp_path):
+    from qgis import processing
+    from pyproj import CRS
+
+    feedback = Feedback()
+    out = processing.run("routes:hotspotsignificance", {"INPUT": sample_points, "OUTPUT": str(tmp_path / "gi.gpkg")},
+                         feedback=feedback)
+    cells = gpd.read_file(out["OUTPUT"])
+    crs = CRS.from_user_input(cells.crs)
+    lon0 = [p.value for p in crs.coordinate_operation.params if "longitude" in p.name.lower()][0]
+    lat0 = [p.value for p in crs.coordinate_operation.params if "latitude" in p.name.lower()][0]
+    home = kenya(cells.crs)
+    assert home.geometry.iloc[0].contains(shapely.Point(lon0, lat0))  # the CRS is centred on Kenya
+    inside = home.to_crs(cells.crs).geometry.iloc[0].buffer(1.0)
+    assert cells.geometry.within(inside).all()  # every cell lies in Kenya
+    assert 300 < len(cells) < 700
+    assert (cells["gi_class"] == "not significant").mean() > 0.9
+    assert not cells["gi_class"].str.startswith("cold").any()
+    log = "\n".join(feedback.lines)
+    assert "Study area: Kenya (the chapter regions of the KEN country pack" in log and "Neighbours per cell: 8 to" in log
+    assert "lie outside Kenya and are not counted" in log and "Cold spots are off by default" in log
+    assert out["SIGNIFICANT"] == int((cells["gi_class"] != "not significant").sum())
+
+
+def test_significance_cold_spots_and_too_few(sample_points, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    feedback = Feedback()
+    from qgis import processing
+
+    out = processing.run("routes:hotspotsignificance", {"INPUT": sample_points, "COLD_SPOTS": True,
+                                                        "PERMUTATIONS": 999, "OUTPUT": str(tmp_path / "c.gpkg")},
+                         feedback=feedback)
+    assert "Caveat: Cold spots mean fewer reports than expected" in "\n".join(feedback.lines)
+    layer = QgsVectorLayerFor(out["OUTPUT"])
+    from trafficking_routes.processing.algorithms.hotspot_significance import significance_legend
+    from trafficking_routes.routes_plugin.edge.styles import apply_style
+
+    apply_style(layer, "hotspot_significance", significance_legend(True))
+    labels = [c.label() for c in layer.renderer().categories()]
+    assert "Hot spot, 99 % confidence" in labels and "Not significant" in labels
+    assert any("fewer reports, not fewer victims" in label for label in labels)
+    apply_style(layer, "hotspot_significance", significance_legend(False))
+    assert [c.label() for c in layer.renderer().categories()] == [
+        "Hot spot, 99 % confidence", "Hot spot, 95 % confidence", "Hot spot, 90 % confidence", "Not significant"]
+    # a study area around Marsabit (17 stops): too few, said so; computed in its UTM zone
+    area = tmp_path / "marsabit.gpkg"
+    gpd.GeoDataFrame({"name": ["Marsabit"]}, geometry=[shapely.box(37.5, 1.9, 38.5, 2.8)], crs=4326).to_file(area)
+    with pytest.raises(QgsProcessingException, match=r"Only \d+ point.*lie in marsabit.*too few for a hotspot test"):
+        run("routes:hotspotsignificance", {"INPUT": sample_points, "STUDY_AREA": str(area),
+                                          "OUTPUT": str(tmp_path / "few.gpkg")})
+
+
+def QgsVectorLayerFor(path):  # noqa: N802
+    from qgis.core import QgsVectorLayer
+
+    return QgsVectorLayer(path, "gi", "ogr")
+
+
+def test_density_on_the_sample_with_defaults_covers_kenya(sample_points, tmp_path):
+    from qgis import processing
+    from pyproj import CRS
+
+    feedback = Feedback()
+    out = processing.run("routes:hotspotdensity", {"INPUT": sample_points, "OUTPUT": str(tmp_path / "d.tif")},
+                         feedback=feedback)
+    arr, gt, wkt = read_raster(out["OUTPUT"])
+    crs = CRS.from_wkt(wkt)
+    assert crs.to_epsg() != 32642 and "centred on Kenya" in crs.name
+    assert arr.shape[1] < 1200 and arr.shape[0] < 1300 and gt[1] == 1000.0  # not 9790 x 8071
+    home = kenya(crs).to_crs(crs).geometry.iloc[0].buffer(5001)
+    r, c = np.nonzero(arr)
+    xs, ys = gt[0] + (c + 0.5) * gt[1], gt[3] + (r + 0.5) * gt[5]
+    assert shapely.contains_xy(home, xs, ys).all()  # density only over Kenya
+    assert "Study area: Kenya" in "\n".join(feedback.lines)
+    from qgis.core import QgsLayerTree, QgsLayerTreeModel, QgsRasterLayer
+
+    from trafficking_routes.processing.study_area import density_style
+    from trafficking_routes.routes_plugin.edge.styles import apply_style
+
+    layer = QgsRasterLayer(out["OUTPUT"], "density")
+    apply_style(layer, "hotspot_density", density_style(arr.max()))
+    root = QgsLayerTree()
+    node = root.addLayer(layer)
+    model = QgsLayerTreeModel(root)
+    texts = [n.data(0) for n in model.layerLegendNodes(node)]
+    shader = layer.renderer().shader().rasterShaderFunction()
+    assert texts[0] == "relative density"
+    assert (shader.legendSettings().minimumLabel(), shader.legendSettings().maximumLabel()) == ("low", "high")
+    assert not any(ch.isdigit() for t in texts if t for ch in str(t))

@@ -34,7 +34,7 @@ def test_settings_dialog_sets_the_shared_threshold(plugin):
     """The plugin setting becomes every publishing algorithm's SUPPRESS_BELOW default."""
     from qgis.core import QgsSettings
 
-    from trafficking_routes.processing.qgis_io import SUPPRESS_SETTING, suppress_default
+    from trafficking_routes.routes_plugin.edge.settings import SUPPRESS_SETTING, suppress_default
     from trafficking_routes.routes_plugin.ui.settings_dialog import SettingsDialog
 
     old = QgsSettings().value(SUPPRESS_SETTING)
@@ -86,7 +86,15 @@ def test_missing_packages_named_once_and_algorithms_refuse(qgis_iface, monkeypat
     plugin.warn_missing_packages()
     messages = bar.get_messages(Qgis.Warning)[before:]
     assert len(messages) == 1 and "scipy" in messages[0] and "pip install" in messages[0]
-    from trafficking_routes.processing.qgis_io import require
+    from trafficking_routes.routes_plugin.edge.dependencies import MissingPackagesError, require
 
-    with pytest.raises(QgsProcessingException, match="scipy.*pip install"):
+    with pytest.raises(MissingPackagesError, match="scipy.*pip install"):
         require("scipy")
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    from trafficking_routes.processing.algorithms.hotspot_density import HotspotDensity
+
+    alg = HotspotDensity()
+    alg.initAlgorithm()
+    with pytest.raises(QgsProcessingException, match="scipy.*pip install"):  # checked once, before anything runs
+        alg.processAlgorithm({}, QgsProcessingContext(), QgsProcessingFeedback())

@@ -77,7 +77,7 @@ def test_loadtrackerexport_writes_to_postgis_and_reimport_is_idempotent(plugin, 
     importing the same export twice creates no duplicate routes."""
     if os.environ.get("ROUTES_SKIP_POSTGIS") == "1":
         pytest.skip("ROUTES_SKIP_POSTGIS=1")
-    import processing
+    from qgis import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject, QgsVectorLayer
 
     done = subprocess.run([str(REPO / "scripts" / "postgis.sh"), "testdb", "routes_test_loader"], capture_output=True,

@@ -83,7 +83,7 @@ def sample_with_extras(tmp_path_factory) -> tuple[Path, set[str]]:
 
 
 def run(alg, params):
-    import processing
+    from qgis import processing
 
     return processing.run(alg, params)
 
@@ -121,6 +121,13 @@ def outputs(plugin, sample_with_extras, tmp_path_factory):
     files["regionalsummary"] = [out / f"summary_{n}.gpkg" for n in names]
     run("routes:exporttable", {"INPUT": gpkg("summary_OUTPUT"), "FORMAT": 0, **s, "OUTPUT": str(out / "summary.csv")})
     files["exporttable"] = [out / "summary.csv"]
+    # the report's printed counts are checked cell by cell by tests/qgis/test_report.py; here: no identifying value
+    report = run("routes:report", {"ROUTES": str(routes), "CROSSINGS": gpkg("crossings"), "EXPORT": str(sample),
+                                   "LANGUAGE": 0, "DPI": 72, **s, "OUTPUT": str(out / "report")})
+    files["report"] = [Path(report["REPORT_EN"])]
+    run("routes:comparerounds", {"BEFORE": layer("route_lines"), "AFTER": layer("route_points"), "LEVEL": 0, **s,
+                                 "OUTPUT": gpkg("rounds"), "OUTPUT_CORRIDORS": gpkg("round_corridors")})
+    files["comparerounds"] = [out / "rounds.gpkg", out / "round_corridors.gpkg"]
     files["chaptermaps"] = []  # its counts are the regional summary's (checked above); PDFs are checked by test_chapters
     files["hotspotdensity"] = []  # a density raster: no counts, no attributes
     published = [f"{p}|layername={layer}" for alg, paths in files.items() if alg != "loadtrackerexport"
@@ -144,6 +151,8 @@ def test_no_small_count_survives(outputs):
         if alg == "loadtrackerexport":  # record-level working layers (one route per feature), not published
             continue
         for path in paths:
+            if path.suffix == ".pdf":
+                continue
             if path.suffix == ".gpkg":
                 found += small_counts(path)
             else:
@@ -162,7 +171,8 @@ def test_no_identifying_field_or_value_in_any_output(outputs, sample_with_extras
             if path.suffix == ".gpkg":
                 found += identifying_found(path, secrets)
             else:
-                text = path.read_text(encoding="utf-8-sig")
+                text = path.read_text(encoding="utf-8-sig") if path.suffix != ".pdf" else subprocess.run(
+                    ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
                 found += [f"{path.name} holds {s!r}" for s in secrets if s in text]
     assert found == []
 

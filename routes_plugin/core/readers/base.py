@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..errors import RoutesError
+
 #: canonical fields of a route, in output order
 CANONICAL_FIELDS = (
     "route_id", "year", "date_reported",
@@ -21,7 +23,6 @@ PLACE_FIELDS = (
 #: columns the readers add themselves
 ROW_COLUMNS = ("source_row", "source_rows")
 
-SEVERITIES = ("error", "rejected", "warning")
 #: longest cell value / reason kept in a problem (a 10 MB cell must not flood logs and layers)
 MAX_VALUE_TEXT, MAX_REASON_TEXT = 500, 4000
 
@@ -63,7 +64,7 @@ class Problem:
         return f"{', '.join(where)}: {self.reason}"
 
 
-class ReadError(Exception):
+class ReadError(RoutesError):
     """A file-level, fatal problem; ``str()`` names the file (and row/column when known)."""
 
     def __init__(self, problem: Problem):
@@ -91,6 +92,16 @@ class RawTable:
     unmapped: list[str]
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    header_rows: list[int] = field(default_factory=lambda: [1])  # the header's row(s) in the file
+    sheet: str | None = None       # the XLSX sheet read
+    notices: list[str] = field(default_factory=list)   # how the file was read (sheet, header row)
+    alerts: list[str] = field(default_factory=list)    # warnings for the top of the log
+    match_kinds: dict[str, str] = field(default_factory=dict)  # field -> how its header matched
+
+    @property
+    def skipped(self) -> list[Problem]:
+        """Rows that are not data: titles above the header, notes below the data."""
+        return [p for p in self.problems if p.severity == "skipped"]
 
 
 def rows_text(rows: list[int], limit: int = 20) -> str:

@@ -59,6 +59,10 @@ CODED = {
 }
 
 
+HEADER_KEYS = frozenset({"un coo region", "un coe region", "countryofexploitation",
+                         "yearofregistration"})
+
+
 def detect(grid: Grid) -> str | None:
     """'ctdc', 'ctdc_vp' or None from the headers."""
     keys = set(grid.keys())

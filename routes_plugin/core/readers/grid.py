@@ -54,6 +54,9 @@ class Grid:
     kind: str                   # 'csv' | 'xlsx'
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    header_rows: list[int] = field(default_factory=lambda: [1])
+    sheet: str | None = None
+    sheet_note: str = ""
 
     def keys(self) -> list[str]:
         """Folded headers (``categories.fold``), by position."""
@@ -87,12 +90,40 @@ def sniff_kind(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- shared
-def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str) -> Grid:
+#: a row below the data that is a note, a source line or a total, not a route
+_NOTE = re.compile(r"^\s*(?:notes?\b|nb\b|n\.b\.|source[s]?\b|data source|chanzo cha data|maelezo\b|kumbuka\b|"
+                   r"imeandaliwa|prepared\b|compiled\b|generated\b|exported\b|data as of|as of\b|disclaimer|"
+                   r"grand total|totals?\b|jumla\b|sum\b|\*|†|©)", re.IGNORECASE)
+
+
+def _is_note(cells) -> bool:
+    filled = [c for c in cells if c]
+    if not filled or len(filled) > 3:
+        return False
+    first = filled[0]
+    if _NOTE.match(first):
+        return True
+    return len(filled) == 1 and len(first) >= 40 and first.count(" ") >= 5
+
+
+def first_nonblank(candidates) -> tuple[int, int, list[str]]:
+    """The default header choice: the first non-blank row."""
+    return 0, 1, [c or "" for c in candidates[0][1]]
+
+
+def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str, pick_header=None) -> Grid:
     """Turn (row number, stripped cells or None) pairs into a Grid.
 
-    The first non-blank row is the header; interior blank rows become
+    ``pick_header([(number, cells), ...])`` (the first ``HEADER_SCAN_ROWS``
+    non-blank rows) returns ``(index, n_rows, headers)``: the header row (or
+    two, a group row over sub-headers) among them; default the first
+    non-blank row. Rows above the header and notes below the data are listed
+    as ``skipped`` problems (not data rows); interior blank rows become
     'blank row' problems, trailing blank rows are dropped uncounted.
     """
+    from .headers import HEADER_SCAN_ROWS
+
+    pick_header = pick_header or first_nonblank
     headers: list[str] | None = None
     problems: list[Problem] = []
     pending_blank: list[int] = []
@@ -100,6 +131,8 @@ def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str) -> Grid:
     buf: list[list] = []
     numbers: list[int] = []
     rows_read = 0
+    scan: list[tuple[int, list]] = []
+    header_rows: list[int] = []
 
     def flush():
         if buf:
@@ -109,15 +142,22 @@ def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str) -> Grid:
             buf.clear()
             numbers.clear()
 
-    for number, cells in rows:
-        blank = not any(cells)
-        if headers is None:
-            if not blank:
-                headers = [c or "" for c in cells]
-            continue
-        if blank:
+    def choose():
+        nonlocal headers
+        filled = [(nb, c) for nb, c in scan if any(c)]
+        i, n, headers = pick_header(filled)
+        header_rows.extend(number for number, _ in filled[i:i + n])
+        for number, cells in filled[:i]:
+            text = " | ".join(c for c in cells if c)
+            problems.append(Problem(name, number, None, text, f"above the header (row {header_rows[0]}): "
+                                    "a title or note, not a route; skipped", "skipped"))
+        return [(nb, c) for nb, c in scan if nb > header_rows[-1]]
+
+    def take(number, cells):
+        nonlocal rows_read
+        if not any(cells):
             pending_blank.append(number)
-            continue
+            return
         for b in pending_blank:
             problems.append(Problem(name, b, None, None, "blank row", "rejected"))
         rows_read += len(pending_blank) + 1
@@ -126,6 +166,23 @@ def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str) -> Grid:
         numbers.append(number)
         if len(buf) >= CHUNK_ROWS:
             flush()
+
+    n_filled = 0
+    for number, cells in rows:
+        if headers is None:
+            if not scan and not any(cells):
+                continue        # blank rows above everything
+            scan.append((number, cells))
+            n_filled += bool(any(cells))
+            if n_filled < HEADER_SCAN_ROWS:
+                continue
+            for nb, cb in choose():
+                take(nb, cb)
+            continue
+        take(number, cells)
+    if headers is None and n_filled:
+        for nb, cb in choose():
+            take(nb, cb)
     flush()
     if headers is None:
         raise ReadError(Problem(name, None, None, None, "file is empty"))
@@ -135,10 +192,32 @@ def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str) -> Grid:
         data = pd.concat(chunks, ignore_index=True).reindex(columns=[*range(width), "source_row"])
     else:
         data = pd.DataFrame({i: [] for i in range(width)} | {"source_row": []})
+    # notes, sources and totals below the data: skipped, with the blank rows before them
+    cells = data.drop(columns="source_row")
+    n_notes = 0
+    for k in range(len(data) - 1, -1, -1):
+        row = [None if pd.isna(v) else v for v in cells.iloc[k].tolist()]
+        if not _is_note(row):
+            break
+        n_notes += 1
+    if n_notes and n_notes < len(data):
+        notes = data.iloc[len(data) - n_notes:]
+        data = data.iloc[:len(data) - n_notes]
+        last = int(data["source_row"].iloc[-1])
+        gap = [p for p in problems if p.reason == "blank row" and p.row is not None and p.row > last]
+        problems = [p for p in problems if p not in gap]
+        rows_read -= n_notes + len(gap)
+        for number, row in zip(notes["source_row"], notes.drop(columns="source_row").itertuples(index=False)):
+            text = " | ".join(str(c) for c in row if isinstance(c, str) and c)
+            problems.append(Problem(name, int(number), None, text, "below the data: a note, source or total "
+                                    "line, not a route; skipped", "skipped"))
+    if not len(data):
         problems.append(Problem(name, None, None, None, "the file has a header row but no data rows", "warning"))
-    cells = data.drop(columns="source_row").astype(pd.StringDtype())
-    cells["source_row"] = data["source_row"].astype("int64")
-    return Grid(headers, cells, kind, problems, rows_read)
+    cells = data.drop(columns="source_row").astype(pd.StringDtype()).reset_index(drop=True)
+    cells["source_row"] = data["source_row"].astype("int64").to_numpy()
+    grid = Grid(headers, cells, kind, problems, rows_read)
+    grid.header_rows = header_rows
+    return grid
 
 
 def column_letter(pos: int) -> str:
@@ -186,11 +265,23 @@ def _detect_encoding(path: Path, head: bytes) -> tuple[str, bool]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    """The candidate that occurs most often outside quotes in the header line (',' on ties)."""
-    first = _QUOTED.sub("", text).split("\n", 1)[0]
-    counts = {d: first.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: (counts[d], -DELIMITERS.index(d)))
-    return best if counts[best] else ","
+    """The candidate that splits the first lines (outside quotes) most consistently:
+    most lines with the same, non-zero count (title rows above the header have
+    none); ',' on ties."""
+    lines = [ln for ln in _QUOTED.sub("", text).split("\n")[:40] if ln.strip()]
+    if len(lines) > 1 and text.count("\n") < 40:
+        lines = lines[:-1] or lines     # the last line of a 64 kB head may be cut
+    best, best_key = ",", (0, 0, 0)
+    for rank, d in enumerate(DELIMITERS):
+        counts = [ln.count(d) for ln in lines]
+        nonzero = [c for c in counts if c]
+        if not nonzero:
+            continue
+        mode = max(set(nonzero), key=lambda c: (nonzero.count(c), c))
+        key = (nonzero.count(mode), mode, -rank)
+        if key > best_key:
+            best, best_key = d, key
+    return best
 
 
 class _Replacements:
@@ -210,7 +301,7 @@ class _Replacements:
 _REPLACEMENTS = _Replacements()
 
 
-def read_csv_grid(path: Path, encoding: str | None = None) -> Grid:
+def read_csv_grid(path: Path, encoding: str | None = None, pick_header=None) -> Grid:
     """Read a delimited text file (any common encoding and delimiter) into a Grid."""
     name = path.name
     with open(path, "rb") as fh:
@@ -255,7 +346,7 @@ def read_csv_grid(path: Path, encoding: str | None = None) -> Grid:
     replaced = _REPLACEMENTS.count
     problems: list[Problem] = []
     with _field_size_limit(2 ** 31 - 1):
-        grid = build_grid(rows(), name, "csv")
+        grid = build_grid(rows(), name, "csv", pick_header)
     grid.problems += problems
     replaced = _REPLACEMENTS.count - replaced
     if guessed or encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
@@ -340,8 +431,10 @@ def cell_text(value) -> str | None:
     return str(value).strip(_TRIM) or None
 
 
-def read_xlsx_grid(path: Path, sheet: str | int | None = None) -> Grid:
-    """Read one sheet (first, or by name / 0-based index) of an XLSX into a Grid."""
+def read_xlsx_grid(path: Path, sheet: str | int | None = None, pick_header=None) -> Grid:
+    """Read one sheet of an XLSX into a Grid: by name (case-insensitive) or 0-based
+    index; with none given, the sheet whose header best matches (``pick_header.score``
+    over its first rows), the first on ties."""
     import openpyxl
 
     name = path.name
@@ -354,12 +447,31 @@ def read_xlsx_grid(path: Path, sheet: str | int | None = None) -> Grid:
             raise ReadError(Problem(name, None, None, None, f"not a valid XLSX file ({type(exc).__name__}: {exc})"))
         try:
             names = wb.sheetnames
+            note = ""
+            if isinstance(sheet, str) and sheet.strip().isdigit() and sheet not in names:
+                sheet = int(sheet.strip())
             if sheet is None:
                 ws = wb.worksheets[0] if wb.worksheets else None
+                if len(wb.worksheets) > 1 and hasattr(pick_header, "score"):
+                    scores = []
+                    for w in wb.worksheets:
+                        if getattr(w, "sheet_state", "visible") != "visible" and len(scores):
+                            scores.append(-1.0)
+                            continue
+                        w.reset_dimensions()
+                        head = [(k, [cell_text(v) for v in values])
+                                for k, values in enumerate(w.iter_rows(max_row=60, values_only=True), start=1)]
+                        scores.append(pick_header.score([(k, c) for k, c in head if any(c)]))
+                    best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+                    ws = wb.worksheets[best]
+                    if best:
+                        note = (f"read sheet {names[best]!r}: its header matches the export fields best "
+                                f"(the workbook has {', '.join(repr(n) for n in names)}; give Sheet to choose)")
             elif isinstance(sheet, int):
                 ws = wb.worksheets[sheet] if 0 <= sheet < len(wb.worksheets) else None
             else:
-                ws = wb[sheet] if sheet in names else None
+                folded = {fold(n): n for n in names}
+                ws = wb[sheet] if sheet in names else (wb[folded[fold(sheet)]] if fold(sheet) in folded else None)
             if ws is None:
                 raise ReadError(Problem(name, None, None, None,
                                         f"sheet {sheet!r} not found; the workbook has: "
@@ -378,7 +490,9 @@ def read_xlsx_grid(path: Path, sheet: str | int | None = None) -> Grid:
                                             f"not a valid XLSX file ({type(exc).__name__}: {exc})"))
 
             try:
-                return build_grid(rows(), name, "xlsx")
+                grid = build_grid(rows(), name, "xlsx", pick_header)
+                grid.sheet, grid.sheet_note = ws.title, note
+                return grid
             except ReadError as exc:
                 if sheet is None and len(names) > 1 and exc.problem.reason == "file is empty":
                     raise ReadError(Problem(name, None, None, None,

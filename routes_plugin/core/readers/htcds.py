@@ -40,6 +40,9 @@ EVENT_KEYS = ("hte type", "hte city", "hte country", "hte latitude", "hte longit
               "hte description")
 
 
+HEADER_KEYS = frozenset({TYPE_KEY})
+
+
 def detect(grid: Grid) -> bool:
     return TYPE_KEY in grid.keys()
 

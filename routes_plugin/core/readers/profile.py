@@ -115,34 +115,63 @@ def alias_index(profile: dict) -> dict[str, str]:
     return index
 
 
-def map_headers(headers: list[str], profile: dict, file: str, has_data: list[bool]
-                ) -> tuple[dict[str, int], dict[str, str], list[tuple[str, int]], list[Problem]]:
-    """Match headers to fields.
+UNCERTAIN_MODES = ("stop", "map")
+#: fields whose absence is worth a warning at the top when an unmapped column resembles them
+IMPORTANT = ("origin", "cases", "transport_modes")
 
-    Returns (field -> column position, field -> header, [(unmapped name, position)], problems).
+
+def map_headers(headers: list[str], profile: dict, file: str, has_data: list[bool], header_row: int = 1,
+                uncertain: str = "stop"
+                ) -> tuple[dict[str, int], dict[str, str], list[tuple[str, int]], list[Problem], list[str]]:
+    """Match headers to fields (``headers.match_header``: aliases, normalised words,
+    English/Swahili synonyms, near misses).
+
+    Returns (field -> column position, field -> header, [(unmapped name, position)],
+    problems, alerts). An uncertain match (a column that is *probably* a field
+    nothing else fills) stops the read naming the column and the field
+    (``uncertain="stop"``), or is mapped with a warning (``"map"``). ``alerts``
+    are the warnings for the top of the log: an important field missing while
+    an unmapped column resembles it.
     The first of two columns with the same meaning wins; the other is kept
     unmapped as "<header> (2)". Columns without a header but with data are
     kept unmapped as "(column F)".
     """
-    index = alias_index(profile)
+    from .headers import match_header, resemblance
+
+    if uncertain not in UNCERTAIN_MODES:
+        raise ValueError(f"uncertain must be one of {UNCERTAIN_MODES}")
     positions: dict[str, int] = {}
     unmapped: list[tuple[str, int]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}        # header key -> count
     used: set[str] = set()
     reserved = set(CANONICAL_FIELDS) | set(ROW_COLUMNS)
+    matches = [match_header(h, profile) if h else None for h in headers]
+    confident = {m.field for m in matches if m is not None and m.confident}
+    doubtful: list[tuple[int, str, object]] = []
     for pos, header in enumerate(headers):
         if not header:
             if has_data[pos]:
                 unmapped.append((f"(column {column_letter(pos)})", pos))
-                problems.append(Problem(file, 1, f"(column {column_letter(pos)})", None,
+                problems.append(Problem(file, header_row, f"(column {column_letter(pos)})", None,
                                         "this column has data but no header; it is kept out of the outputs",
                                         "warning"))
             continue
         key = header_key(header)
         seen[key] = seen.get(key, 0) + 1
         name = header if seen[key] == 1 else f"{header} ({seen[key]})"
-        field = index.get(key)
+        m = matches[pos]
+        field = m.field if m.confident else None
+        if m.field is not None and not m.confident and m.field not in confident and m.field not in positions \
+                and has_data[pos]:
+            doubtful.append((pos, header, m))
+            if uncertain == "map":
+                positions[m.field] = pos
+                problems.append(Problem(file, header_row, header, None,
+                                        f"column '{header}' ({column_letter(pos)}) was taken as '{m.field}' on "
+                                        f"an uncertain match (like '{m.alias}', score {m.score:.0f}): check it, "
+                                        "or save the mapping in a profile", "warning"))
+                continue
         if field is not None and field not in positions:
             positions[field] = pos
             continue
@@ -150,7 +179,7 @@ def map_headers(headers: list[str], profile: dict, file: str, has_data: list[boo
             first = positions[field]
             same = header_key(headers[first]) == key
             problems.append(Problem(
-                file, 1, header, None,
+                file, header_row, header, None,
                 (f"column '{header}' appears twice (columns {column_letter(first)} and {column_letter(pos)})"
                  if same else
                  f"columns '{headers[first]}' ({column_letter(first)}) and '{header}' ({column_letter(pos)}) "
@@ -168,19 +197,38 @@ def map_headers(headers: list[str], profile: dict, file: str, has_data: list[boo
         hint = (" This looks like an HTCDS case file: routes need its historic trafficking events "
                 "(hte_Type, hte_City, hte_Country ...)."
                 if any(header_key(h).startswith(("cas ", "prs ", "vic ")) for h in headers) else
-                " If the file has a title or merged heading rows above its header, delete them so that the "
-                "header is the first row." if not positions else "")
-        raise ReadError(Problem(file, 1, None, None,
+                " The header is looked for among the first 30 rows: check that one row names the columns."
+                if not positions else "")
+        raise ReadError(Problem(file, header_row, None, None,
                                 f"no column describes a place of the route. Headers found: {found}. "
                                 f"Expected (profile '{profile.get('name')}') e.g. {expected}.{hint}"))
+    if doubtful and uncertain == "stop":
+        what = "; ".join(f"'{h}' (column {column_letter(p)}) is probably '{m.field}' (like '{m.alias}', "
+                         f"score {m.score:.0f})" for p, h, m in doubtful)
+        raise ReadError(Problem(file, header_row, doubtful[0][1], None,
+                                f"uncertain column match: {what}. Nothing was loaded: rename the header, "
+                                "assign the column in a profile (the load dialog can save one), or load with "
+                                "'Uncertain column matches: map it and warn'"))
+    alerts = []
+    for f in IMPORTANT:
+        if f in positions:
+            continue
+        like = [(resemblance(n, f, profile), n) for n, p in unmapped if not n.startswith("(column ")]
+        like = [(s, n) for s, n in like if s >= 55]
+        if like:
+            s, n = max(like)
+            alerts.append(f"no column was taken as '{f}', but column '{n}' resembles it: if it is, assign it "
+                          "in a profile (load dialog: Column mapping) and load again")
+    for a in alerts:
+        problems.insert(0, Problem(file, header_row, None, None, a, "warning"))
     plain = [n for n, _ in unmapped if not n.startswith("(column ")]
     if plain:
-        problems.append(unmapped_warning(file, plain))
-    return positions, {f: headers[p] for f, p in positions.items()}, unmapped, problems
+        problems.append(unmapped_warning(file, plain, header_row))
+    return positions, {f: headers[p] for f, p in positions.items()}, unmapped, problems, alerts
 
 
-def unmapped_warning(file: str, names: list[str]) -> Problem:
+def unmapped_warning(file: str, names: list[str], header_row: int = 1) -> Problem:
     """The warning listing input columns that are not route fields."""
-    return Problem(file, 1, None, None,
+    return Problem(file, header_row, None, None,
                    "columns not in the profile (kept out of the outputs unless identifying columns are "
                    f"included): {', '.join(repr(n) for n in names)}", "warning")
