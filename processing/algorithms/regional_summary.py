@@ -63,7 +63,7 @@ class RegionalSummary(RoutesAlgorithm):
              "Routes per airline (rows) and destination country (one column per ISO3 code)."),
             (self.OUTPUT_RECRUITMENT_WIDE, "Recruitment × exploitation, cross table", Qgis.ProcessingSourceType.Vector, False,
              "Routes per recruitment method (rows) and type of exploitation (one column per code)."),
-            (self.OUTPUT_DISCLOSURE, "Disclosure log", QgsProcessing.TypeVector, True,
+            (self.OUTPUT_DISCLOSURE, "Disclosure log", Qgis.ProcessingSourceType.Vector, True,
              "What was withheld, per table: cells by primary suppression (below the threshold) and by "
              "complementary suppression (so that totals do not reveal them), and the threshold (core/publication.py)."),
         )
