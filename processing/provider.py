@@ -21,8 +21,10 @@ def algorithm_classes():
     from .algorithms.regional_summary import RegionalSummary
     from .algorithms.report import Report
 
+    from .algorithms.disclosure_audit import DisclosureAudit
+
     return [LoadTrackerExport, HotspotDensity, HotspotSignificance, FlowAggregation, BorderCrossings,
-            RegionalSummary, ChapterMaps, ExportTable, Report, CompareRounds]
+            RegionalSummary, ChapterMaps, ExportTable, Report, CompareRounds, DisclosureAudit]
 
 
 class ShippedModel(QgsProcessingModelAlgorithm):

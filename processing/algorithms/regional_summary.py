@@ -16,6 +16,7 @@ class RegionalSummary(RoutesAlgorithm):
     INPUT, OUTPUT, OUTPUT_POLYGONS, OUTPUT_BREAKDOWN = "INPUT", "OUTPUT", "OUTPUT_POLYGONS", "OUTPUT_BREAKDOWN"
     OUTPUT_AIRLINES, OUTPUT_RECRUITMENT = "OUTPUT_AIRLINES", "OUTPUT_RECRUITMENT"
     OUTPUT_AIRLINES_WIDE, OUTPUT_RECRUITMENT_WIDE = "OUTPUT_AIRLINES_WIDE", "OUTPUT_RECRUITMENT_WIDE"
+    OUTPUT_DISCLOSURE = "OUTPUT_DISCLOSURE"
 
     def help_text(self):
         from ...routes_plugin.core.summary import RISK_FORMULA
@@ -34,7 +35,12 @@ class RegionalSummary(RoutesAlgorithm):
             "Outputs: the regional table, the same as styled polygons, the long table of counts by region and "
             "category, and the national tables airline × destination country and recruitment method × type of "
             "exploitation (optionally also as cross tables). Every count goes through the shared small-count "
-            "rule; lists name only items with a publishable count."
+            "rule; lists name only items with a publishable count.\n\n"
+            "Totals: the regional table ends with the national row (region 'total'); the cross tables carry a "
+            "total row and a total column (named 'total'; they add up the cells, so a route naming two airlines "
+            "counts under both). Because totals are published, further cells are withheld (complementary "
+            "suppression) so that no blank can be worked out from them: each keeps at least 3 possible values "
+            "(docs/privacy.md; check with 'Disclosure audit'). The disclosure log lists what was withheld."
         )
 
     def initAlgorithm(self, config=None):
@@ -57,6 +63,9 @@ class RegionalSummary(RoutesAlgorithm):
              "Routes per airline (rows) and destination country (one column per ISO3 code)."),
             (self.OUTPUT_RECRUITMENT_WIDE, "Recruitment × exploitation, cross table", Qgis.ProcessingSourceType.Vector, False,
              "Routes per recruitment method (rows) and type of exploitation (one column per code)."),
+            (self.OUTPUT_DISCLOSURE, "Disclosure log", Qgis.ProcessingSourceType.Vector, True,
+             "What was withheld, per table: cells by primary suppression (below the threshold) and by "
+             "complementary suppression (so that totals do not reveal them), and the threshold (core/publication.py)."),
         )
         for name, label, kind, default, help_text in outputs:
             # only OUTPUT is required: the others are offered (created by default or not) but optional
@@ -66,6 +75,7 @@ class RegionalSummary(RoutesAlgorithm):
             self.addParameter(p)
 
     def compute(self, parameters, context, steps):
+        from ...routes_plugin.core.publication import disclosure_log
         from ...routes_plugin.core.summary import wide
 
         summary, regions, layer, name_field, _points = read_regions(self, parameters, context, self.INPUT,
@@ -76,13 +86,14 @@ class RegionalSummary(RoutesAlgorithm):
         polygons["region"] = polygons["region"].astype(str)
         polygons = polygons.merge(summary.regions, on="region", how="left")
         tables = {
-            self.OUTPUT: lambda: summary.regions,
+            self.OUTPUT: lambda: summary.published_regions(),
             self.OUTPUT_BREAKDOWN: lambda: summary.breakdown,
             self.OUTPUT_AIRLINES: lambda: summary.airlines,
             self.OUTPUT_RECRUITMENT: lambda: summary.recruitment,
             self.OUTPUT_AIRLINES_WIDE: lambda: wide(summary.airlines, "airlines", "destination_country"),
             self.OUTPUT_RECRUITMENT_WIDE: lambda: wide(summary.recruitment, "recruitment_methods",
                                                        "exploitation_types"),
+            self.OUTPUT_DISCLOSURE: lambda: disclosure_log(summary.disclosure),
         }
         feedback = steps.next("Writing")
         outputs = {}

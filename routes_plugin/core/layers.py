@@ -23,7 +23,7 @@ ROUTE_ATTRS = ("cases_low", "cases_high", "year", *cat.CATEGORY_FIELDS)
 
 
 def _route_attrs(journeys: Journeys) -> list[str]:
-    extra = [c for c in IDENTIFYING if c in journeys.routes.columns]
+    extra = [c for c in (*IDENTIFYING, "reports") if c in journeys.routes.columns]  # reports: core/dedupe.py
     return ["route_id", *ROUTE_ATTRS, *extra]
 
 

@@ -16,6 +16,8 @@ from .layers import build_layers, places
 from .readers import RawTable, read_export
 from .routes import DEFAULT_HOME_COUNTRY, parse_routes
 from .postgis import PostgisWriter, file_sha256, is_postgres_uri, redact
+from .publication import prepare_journeys, tag_working_data
+from .dedupe import DedupeState
 from .store import GeoPackageWriter
 
 #: layers written chunk by chunk (the others are aggregated over all chunks)
@@ -126,6 +128,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     writer = _writer(output, path, organisation) if output else None
     try:
         seen: dict[str, int] = {}
+        duplicates = DedupeState()
         kept: dict[str, list] = {}
         counts: dict[str, int] = {}
         mapped, rejected = set(), set()
@@ -137,6 +140,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
             journeys = parse_routes(chunk, gaz, unresolved=unresolved, include_identifying=include_identifying,
                                     feedback=_Steps(feedback, i * share, i * share + share * 0.6),
                                     home_country=home_country or None, seen=seen)
+            journeys = prepare_journeys(journeys, chunk.frame, gaz, duplicates)  # town level; duplicates once
             layers, report = build_layers(journeys)
             mapped |= journeys.mapped_rows
             rejected |= journeys.rejected_rows
@@ -158,11 +162,12 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
                 writer.commit(raw.rows_read, len(mapped), len(rejected - mapped))
             else:
                 writer.commit()
+                tag_working_data(output)  # record-level layers: not for publication
     finally:
         if writer is not None:
             writer.close()
     counts.update(rows_in=raw.rows_read, rows_mapped=len(mapped), rows_rejected=len(rejected - mapped),
-                  places=len(out["places"]))
+                  places=len(out["places"]), duplicates_merged=duplicates.merged)
     if feedback is not None:
         feedback.setProgress(100)
     return LoadResult(raw, out, counts, redact(str(output)) if output else None)

@@ -34,7 +34,8 @@ from . import texts
 from .countries import pack as default_pack
 from .errors import RoutesError
 from .tables import case_sums
-from .suppression import DEFAULT_THRESHOLD, suppress
+from .suppression import (DEFAULT_THRESHOLD, TOTAL_LABEL, Relations, disclosure_entry, protect,
+                          protect_cross_table, suppress, withhold)
 
 HOME_COUNTRY = default_pack().home_country  # the default country pack's (Kenya)
 KINDS = ("any", "origin", "transit", "end")
@@ -67,6 +68,14 @@ class Summary:
     threshold: int = DEFAULT_THRESHOLD
     #: (region, kind) whose routes have no case estimate at all (not a count)
     unknown_cases: set = field(default_factory=set)
+    #: the national row of the regional table (region = "total"), suppressed with it
+    national_row: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: what was withheld, one entry per table (see suppression.disclosure_entry)
+    disclosure: list = field(default_factory=list)
+
+    def published_regions(self) -> pd.DataFrame:
+        """The regional table with its national row last (as published)."""
+        return pd.concat([self.regions, self.national_row], ignore_index=True)
 
 
 # ----------------------------------------------------------------- regions ---
@@ -199,9 +208,16 @@ def regional_summary(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = No
 
     inside = pd.DataFrame({"region": region, "route_id": points["route_id"],
                            "kind": points["role"].map(ROLE_KIND)})[region.notna()]
-    pairs = pd.concat([inside.assign(kind="any"), inside.dropna(subset=["kind"])], ignore_index=True)
+    nat_mask = region.notna() if regions is not None else (points["country"] == home_country)
+    nat_inside = pd.DataFrame({"region": TOTAL_LABEL, "route_id": points["route_id"],
+                               "kind": points["role"].map(ROLE_KIND)})[nat_mask.to_numpy()]
+    both = pd.concat([inside, nat_inside], ignore_index=True)
+    pairs = pd.concat([both.assign(kind="any"), both.dropna(subset=["kind"])], ignore_index=True)
     counts = _sums(pairs, ["region", "kind"], routes).pivot(index="region", columns="kind", values=list(COUNTS))
     all_names = list(dict.fromkeys([*map(str, names), *sorted(map(str, inside["region"].unique()))]))
+    all_names = [n for n in all_names if n != TOTAL_LABEL] + [TOTAL_LABEL]
+    #: every national stop lies in a region, so the regions' routes add up to at least the national ones
+    covered = bool(region[nat_mask.to_numpy()].notna().all())
     table = pd.DataFrame({"region": all_names})
     for k in KINDS:
         for c in COUNTS:
@@ -229,10 +245,10 @@ def regional_summary(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = No
 
     unknown = {(r, k) for k in KINDS for r, n, low in zip(table["region"], table[f"routes_{k}"], table[f"cases_low_{k}"])
                if n > 0 and pd.isna(low)}
-    groups = tuple((f"routes_{k}", f"cases_low_{k}", f"cases_high_{k}") for k in KINDS)
-    table = _suppress_counts(table, threshold, groups, extra={"routes_any": ("share_national_pct", "risk_index")})
+    table, regions_entry = protect_regions(table, threshold, covered)
     for fld in TOP_FIELDS:
-        table[f"top_{fld}"] = ["; ".join(top_items(breakdown, r, fld)) for r in table["region"]]
+        table[f"top_{fld}"] = ["; ".join(top_items(breakdown, r, fld)) if r != TOTAL_LABEL else ""
+                               for r in table["region"]]
     table["suppress_below"] = int(threshold)
     for k in KINDS:  # no case estimate at all (not a count; only where the route count is published)
         table[f"unknown_cases_{k}"] = pd.array([(r, k) in unknown if pd.notna(n) else pd.NA
@@ -240,10 +256,53 @@ def regional_summary(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = No
                                                dtype="boolean")
 
     nat_points = points[points["route_id"].isin(national)]
-    return Summary(table, breakdown,
-                   cross_table(nat_points, routes.loc[national], "airlines", "destination_country", threshold),
-                   cross_table(nat_points, routes.loc[national], "recruitment_methods", "exploitation_types", threshold),
-                   nat_tot, int(threshold), unknown)
+    airlines = cross_table(nat_points, routes.loc[national], "airlines", "destination_country", threshold)
+    recruitment = cross_table(nat_points, routes.loc[national], "recruitment_methods", "exploitation_types", threshold)
+    b_entry = {"table": "regional breakdown", "threshold": int(threshold), "cells": int(len(breakdown)),
+               "measures": list(COUNTS), "primary": int(breakdown["routes"].isna().sum()) if threshold > 0 else 0,
+               "complementary": 0,
+               "withheld_cells": sorted(" | ".join(map(str, k)) for k in breakdown.loc[
+                   breakdown["routes"].isna(), ["region", "field", "code"]].itertuples(index=False))}
+    total = table["region"] == TOTAL_LABEL
+    return Summary(table[~total].reset_index(drop=True), breakdown, airlines, recruitment, nat_tot, int(threshold),
+                   unknown, table[total].reset_index(drop=True),
+                   [regions_entry, b_entry, *airlines.attrs["disclosure"], *recruitment.attrs["disclosure"]])
+
+
+def protect_regions(table: pd.DataFrame, threshold: int, covered: bool) -> tuple[pd.DataFrame, dict]:
+    """Primary and complementary suppression of the regional table (its
+    last row the national one). A region's route and case counts of one kind
+    share a pattern. Relations an outsider knows: each kind's count is at most
+    the region's ``any`` count and at most the national count of the kind;
+    with every national stop in a region (``covered``) the regions' counts
+    add up to at least the national one (routes touch several regions, so
+    never exactly). Share and risk index are withheld with the region's
+    ``any`` route or case count."""
+    n_rows = len(table)
+    nat = n_rows - 1
+    cell = lambda i, k: i * len(KINDS) + KINDS.index(k)  # noqa: E731
+    rel = Relations(n_rows * len(KINDS))
+    for i in range(n_rows):
+        for k in KINDS[1:]:
+            rel.add_le(cell(i, k), cell(i, "any"))
+    for k in KINDS:
+        for i in range(nat):
+            rel.add_le(cell(i, k), cell(nat, k))
+        if covered and nat > 0:
+            rel.add_at_least(cell(nat, k), [cell(i, k) for i in range(nat)])
+    values = {c: np.column_stack([pd.to_numeric(table[f"{c}_{k}"]).astype("float64").to_numpy()
+                                  for k in KINDS]).ravel() for c in COUNTS}
+    prot = protect(values, rel, threshold)
+    out = table.copy()
+    w = prot.withheld.reshape(n_rows, len(KINDS)) if n_rows else np.zeros((0, len(KINDS)), bool)
+    for j, k in enumerate(KINDS):
+        out = withhold(out, w[:, j], [f"{c}_{k}" for c in COUNTS])
+    for c in (f"{c}_{k}" for c in COUNTS for k in KINDS):
+        out[c] = pd.to_numeric(out[c]).round().astype("Int64")
+    out = withhold(out, w[:, 0], ["share_national_pct", "risk_index"])
+    cells = pd.DataFrame({"region": np.repeat(table["region"].to_numpy(), len(KINDS)),
+                          "kind": np.tile(list(KINDS), n_rows)})
+    return out, disclosure_entry("regional summary", cells, prot, ["region", "kind"], COUNTS)
 
 
 def cross_table(points: pd.DataFrame, routes: pd.DataFrame, row_field: str, col_field: str,
@@ -257,14 +316,32 @@ def cross_table(points: pd.DataFrame, routes: pd.DataFrame, row_field: str, col_
     s = _sums(pairs, keys, routes)
     names = pairs[[*keys, f"{row_field}_name", f"{col_field}_name"]].drop_duplicates(keys)
     out = s.merge(names, on=keys, how="left")[[row_field, f"{row_field}_name", col_field, f"{col_field}_name", *COUNTS]]
-    return _suppress_counts(out.sort_values(["routes", *keys], ascending=[False, True, True], ignore_index=True), threshold)
+    out = out.sort_values(["routes", *keys], ascending=[False, True, True], ignore_index=True)
+    for c in COUNTS:
+        out[c] = pd.to_numeric(out[c]).round().astype("Int64")
+    published = protect_cross_table(out, row_field, col_field, COUNTS, threshold,
+                                    table_name=f"national {row_field} × {col_field}")
+    for f in keys:
+        published[f"{f}_name"] = published[f"{f}_name"].where(published[f] != TOTAL_LABEL, TOTAL_LABEL)
+    return published
 
 
 def wide(long: pd.DataFrame, row_field: str, col_field: str, value: str = "routes") -> pd.DataFrame:
-    """A :func:`cross_table` as rows × columns of ``value`` (suppressed cells stay blank)."""
+    """A :func:`cross_table` as rows × columns of ``value``, the ``total``
+    column last and the ``total`` row at the bottom. Withheld cells stay
+    blank; combinations with no route are 0 (so a blank is always withheld)."""
     if long.empty:
         return pd.DataFrame({row_field: []})
-    return long.pivot(index=row_field, columns=col_field, values=value).reset_index().rename_axis(columns=None)
+    w = long.pivot(index=row_field, columns=col_field, values=value)
+    blank = long.set_index([row_field, col_field])[value].isna()
+    w = w.astype("Float64").fillna(0)
+    for (r, c), hidden in blank.items():
+        if hidden:
+            w.loc[r, c] = pd.NA
+    cols = [c for c in w.columns if c != TOTAL_LABEL] + ([TOTAL_LABEL] if TOTAL_LABEL in w.columns else [])
+    rows = [r for r in w.index if r != TOTAL_LABEL] + ([TOTAL_LABEL] if TOTAL_LABEL in w.index else [])
+    w = w.loc[rows, cols].round().astype("Int64")
+    return w.reset_index().rename_axis(columns=None)
 
 
 def summary_from_tables(regions: pd.DataFrame, breakdown: pd.DataFrame) -> Summary:

@@ -57,6 +57,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unit_routes": ("routes", "njia"),
     "density_legend": ("Relative density (low – high)", "Msongamano linganishi (chini – juu)"),
     "legend_title": ("Legend", "Ufunguo"),
+    # disclosure control (core/publication.py, core/audit.py; the report's "About the data" page)
+    "disclosure_none": ("No figure in these tables is below {threshold}, so none was withheld.",
+                        "Hakuna idadi katika majedwali haya iliyo chini ya {threshold}, kwa hivyo hakuna "
+                        "iliyofichwa."),
+    "disclosure_withheld": ("To protect the people concerned, {primary} figures below {threshold} were withheld, "
+                            "and {complementary} further figures were withheld so that the withheld ones cannot "
+                            "be worked out from totals ({cells} cells in {tables} tables).",
+                            "Ili kulinda watu wanaohusika, idadi {primary} zilizo chini ya {threshold} "
+                            "zimefichwa, na idadi nyingine {complementary} zimefichwa ili zile zilizofichwa "
+                            "zisiweze kukokotolewa kutoka kwa jumla (visanduku {cells} katika majedwali "
+                            "{tables})."),
+    "disclosure_off": ("Small counts are not suppressed in these tables: do not publish them.",
+                       "Idadi ndogo hazijafichwa katika majedwali haya: usiyachapishe."),
+    "disclosure_dedupe": ("A route reported by several organisations is counted once ({duplicates} duplicate "
+                          "reports merged).",
+                          "Njia iliyoripotiwa na mashirika kadhaa inahesabiwa mara moja (ripoti {duplicates} "
+                          "zilizorudiwa zimeunganishwa)."),
+    "disclosure_places": ("No route is shown more precisely than its town.",
+                          "Hakuna njia inayoonyeshwa kwa usahihi zaidi ya mji wake."),
+    "audit_ok": ("Disclosure audit: each of the {n} withheld cells keeps at least {values} possible values "
+                 "given everything published (threshold {threshold}).",
+                 "Ukaguzi wa ufichuzi: kila kisanduku kati ya {n} vilivyofichwa kina angalau thamani {values} "
+                 "zinazowezekana kutokana na yote yaliyochapishwa (kizingiti {threshold})."),
+    "audit_exposed": ("Disclosure audit: {exposed} of the {n} withheld cells can be narrowed to fewer than "
+                      "{values} values from what is published (threshold {threshold}): do not publish.",
+                      "Ukaguzi wa ufichuzi: visanduku {exposed} kati ya {n} vilivyofichwa vinaweza kukadiriwa "
+                      "kwa thamani chini ya {values} kutokana na yaliyochapishwa (kizingiti {threshold}): "
+                      "usichapishe."),
     # round-to-round comparison (core/rounds.py)
     "rounds_title": ("What changed since {before}", "Kilichobadilika tangu {before}"),
     "rounds_sizes": ("{before}: {n1} routes reported; {after}: {n2} routes reported.",

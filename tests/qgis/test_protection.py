@@ -1,11 +1,14 @@
-"""Data protection, proven on real QGIS runs (issue 7).
+"""Data protection, proven on real QGIS runs (issues 7 and 16).
 
 * every algorithm of provider ``routes`` that publishes counts is run with
   SUPPRESS_BELOW=5 and no count from 1 to 4 survives in any output;
 * no output layer of any algorithm carries an identifying column or value
   (reporting organisation, notes, columns not in the profile) unless asked;
 * the whole chain (the shipped model) runs with networking blocked;
-* representative hostile files never crash qgis_process.
+* representative hostile files never crash qgis_process;
+* routes:disclosureaudit finds no withheld cell of the walk that can be narrowed to fewer than 3 values; on the
+  sample at threshold 10 the national cross tables carry their totals and nothing is exposed (issue 16); it
+  refuses record-level working layers and finds the leak of a table with primary suppression only.
 """
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ UNMAPPED = {"Victim name": "Jane Synthetic", "Phone number": "+254700000001"}
 IDENTIFYING = {"reporting_org", "notes", *UNMAPPED}
 #: numeric fields that are not counts
 NOT_COUNTS = re.compile(r"(^|_)(id|seq|pct|km|lat|lon|x|y|z|p_value|p_adjusted|gi_z|risk_index|suppress_below|year"
-                        r"|source_row|fid|distance_km|length_km|has_data|crosses_border)$")
+                        r"|source_row|fid|distance_km|length_km|has_data|crosses_border"
+                        r"|threshold|primary|complementary|cells|min|max|values)$")  # audit and disclosure log
 
 
 def count_fields(frame: pd.DataFrame) -> list[str]:
@@ -112,7 +116,7 @@ def outputs(plugin, sample_with_extras, tmp_path_factory):
     run("routes:bordercrossings", {"INPUT": layer("route_legs"), **s, "OUTPUT": gpkg("crossings")})
     files["bordercrossings"] = [out / "crossings.gpkg"]
     names = ("OUTPUT", "OUTPUT_POLYGONS", "OUTPUT_BREAKDOWN", "OUTPUT_AIRLINES", "OUTPUT_RECRUITMENT",
-             "OUTPUT_AIRLINES_WIDE", "OUTPUT_RECRUITMENT_WIDE")
+             "OUTPUT_AIRLINES_WIDE", "OUTPUT_RECRUITMENT_WIDE", "OUTPUT_DISCLOSURE")
     run("routes:regionalsummary", {"INPUT": layer("route_points"), **s, **{n: gpkg(f"summary_{n}") for n in names}})
     files["regionalsummary"] = [out / f"summary_{n}.gpkg" for n in names]
     run("routes:exporttable", {"INPUT": gpkg("summary_OUTPUT"), "FORMAT": 0, **s, "OUTPUT": str(out / "summary.csv")})
@@ -126,15 +130,24 @@ def outputs(plugin, sample_with_extras, tmp_path_factory):
     files["comparerounds"] = [out / "rounds.gpkg", out / "round_corridors.gpkg"]
     files["chaptermaps"] = []  # its counts are the regional summary's (checked above); PDFs are checked by test_chapters
     files["hotspotdensity"] = []  # a density raster: no counts, no attributes
+    published = [f"{p}|layername={layer}" for alg, paths in files.items() if alg != "loadtrackerexport"
+                 for p in paths if p.suffix == ".gpkg" for layer, _ in pyogrio.list_layers(p) if layer != "layer_styles"]
+    audit = run("routes:disclosureaudit", {"INPUT": published, **s, "OUTPUT": gpkg("audit")})
+    files["disclosureaudit"] = [out / "audit.gpkg"]
+    files["_audit_result"] = audit
     walked = {a.name() for a in QgsApplication.processingRegistry().providerById("routes").algorithms()
               if not isinstance(a, QgsProcessingModelAlgorithm)}  # the model is the chain, run below
     assert walked - set(files) == set(), f"algorithms not walked: {walked - set(files)}"
     return files
 
 
+def _paths(outputs):
+    return {k: v for k, v in outputs.items() if not k.startswith("_")}
+
+
 def test_no_small_count_survives(outputs):
     found = []
-    for alg, paths in outputs.items():
+    for alg, paths in _paths(outputs).items():
         if alg == "loadtrackerexport":  # record-level working layers (one route per feature), not published
             continue
         for path in paths:
@@ -153,7 +166,7 @@ def test_no_small_count_survives(outputs):
 def test_no_identifying_field_or_value_in_any_output(outputs, sample_with_extras):
     _, secrets = sample_with_extras
     found = []
-    for paths in outputs.values():
+    for paths in _paths(outputs).values():
         for path in paths:
             if path.suffix == ".gpkg":
                 found += identifying_found(path, secrets)
@@ -162,6 +175,65 @@ def test_no_identifying_field_or_value_in_any_output(outputs, sample_with_extras
                     ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
                 found += [f"{path.name} holds {s!r}" for s in secrets if s in text]
     assert found == []
+
+
+def test_disclosure_audit_of_every_publishing_output(outputs):
+    result = outputs["_audit_result"]
+    table = pyogrio.read_dataframe(outputs["disclosureaudit"][0], read_geometry=False)
+    assert result["WITHHELD"] == len(table) > 0
+    assert result["EXPOSED"] == 0, table[table.status == "exposed"].to_string()
+    assert set(table["status"]) <= {"protected", "not small", "no relation"}
+    assert (table.loc[table.status == "protected", "values"] >= 3).all()
+    assert "keeps at least 3 possible values" in result["SENTENCE"]
+    log = pyogrio.read_dataframe(next(p for p in outputs["regionalsummary"] if "DISCLOSURE" in p.name),
+                                 read_geometry=False)
+    assert {"regional summary", "national airlines × destination_country"} <= set(log["table"])
+    assert (log["threshold"] == THRESHOLD).all()
+
+
+def test_sample_at_threshold_10_cross_tables_have_totals_and_nothing_narrowed(plugin, tmp_path):
+    """The issue's check, on the bundled sample as the user runs it."""
+    routes = tmp_path / "routes.gpkg"
+    run("routes:loadtrackerexport", {"INPUT": str(SAMPLE), "OUTPUT": str(routes),
+                                     "OVERRIDES": str(SAMPLE.parent / "overrides.csv")})
+    names = ("OUTPUT", "OUTPUT_POLYGONS", "OUTPUT_BREAKDOWN", "OUTPUT_AIRLINES", "OUTPUT_RECRUITMENT",
+             "OUTPUT_AIRLINES_WIDE", "OUTPUT_RECRUITMENT_WIDE", "OUTPUT_DISCLOSURE")
+    out = {n: str(tmp_path / f"{n}.gpkg") for n in names}
+    run("routes:regionalsummary", {"INPUT": f"{routes}|layername=route_points", "SUPPRESS_BELOW": 10, **out})
+    for name, row in (("OUTPUT_AIRLINES_WIDE", "airlines"), ("OUTPUT_RECRUITMENT_WIDE", "recruitment_methods")):
+        wide = pyogrio.read_dataframe(out[name], read_geometry=False)
+        assert "total" in wide.columns and wide[row].iloc[-1] == "total"
+        assert wide["total"].iloc[-1] > 0
+    regions = pyogrio.read_dataframe(out["OUTPUT"], read_geometry=False)
+    assert regions["region"].iloc[-1] == "total" and regions["routes_any"].iloc[-1] > 0
+    layers = [f"{p}|layername={layer}" for p in out.values() for layer, _ in pyogrio.list_layers(p)
+              if layer != "layer_styles"]
+    result = run("routes:disclosureaudit", {"INPUT": layers, "SUPPRESS_BELOW": 10, "FAIL_IF_EXPOSED": True,
+                                            "OUTPUT": str(tmp_path / "audit.gpkg")})
+    table = pyogrio.read_dataframe(tmp_path / "audit.gpkg", read_geometry=False)
+    cross = table[table["table"].str.contains("×") & (table["measure"] == "routes")]
+    assert result["EXPOSED"] == 0 and len(cross) > 10
+    assert (cross.loc[cross.status == "protected", "values"] >= 3).all()
+
+
+def test_disclosure_audit_refuses_working_layers_and_finds_leaks(plugin, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    routes = tmp_path / "routes.gpkg"
+    run("routes:loadtrackerexport", {"INPUT": str(SAMPLE), "OUTPUT": str(routes)})
+    with pytest.raises(QgsProcessingException, match="not for publication"):
+        run("routes:disclosureaudit", {"INPUT": [f"{routes}|layername=route_lines"], "SUPPRESS_BELOW": 5,
+                                       "OUTPUT": str(tmp_path / "a.gpkg")})
+    # a cross table with its totals and primary suppression only: the blank is its row total minus the rest
+    leaky = pd.DataFrame({"airlines": ["KQ", "KQ", "EK", "EK", "total", "total", "KQ", "EK", "total"],
+                          "destination_country": ["ARE", "QAT", "ARE", "QAT", "ARE", "QAT", "total", "total", "total"],
+                          "routes": [3, 20, 15, 12, 18, 32, 23, 27, 50]})
+    leaky.loc[0, "routes"] = None
+    path = tmp_path / "leaky.gpkg"
+    pyogrio.write_dataframe(leaky, path, layer="airlines")
+    with pytest.raises(QgsProcessingException, match="narrowed"):
+        run("routes:disclosureaudit", {"INPUT": [f"{path}|layername=airlines"], "SUPPRESS_BELOW": 10,
+                                       "FAIL_IF_EXPOSED": True, "OUTPUT": str(tmp_path / "b.gpkg")})
 
 
 def test_identifying_only_when_opted_in(plugin, sample_with_extras, tmp_path):

@@ -1,0 +1,140 @@
+"""One route reported by several organisations counts once (QGIS-free).
+
+A network merges the exports of several organisations; the same journey is
+then often reported by two of them. Two reports are *the same route* when
+they have
+
+- the same stops in the same order (resolved places, so "Nairobii" and
+  "Nairobi" are one stop),
+- the same year (both blank counts as the same), and
+- the same set of exploitation types,
+
+and come from *different* organisations. Reports of one organisation are
+never merged with each other: two identical rows of one organisation are two
+groups of people. Reports without an organisation are never merged.
+
+Within a group of identical reports, the number of routes kept is the
+largest number any one organisation reported; the others are folded into
+them in source order. A kept route has ``reports`` (how many reports it
+stands for) and ``source_rows`` (all their rows, so every input row stays
+accounted for); its estimated cases are the largest estimate among them
+(``cases_high`` blank when one of them has no upper estimate). Every dropped
+report is listed as a warning in rejected_rows. The organisation is used for
+this check only and reaches no layer unless identifying fields are asked for.
+
+Over the chunks of one load the groups are carried in a :class:`DedupeState`;
+a duplicate of a route written in an earlier chunk is still dropped (counted
+once) and listed, but the earlier route's ``reports`` stays as written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .readers.base import Problem
+
+ORG_COLUMN = "reporting_org"
+
+
+@dataclass
+class DedupeState:
+    """Groups seen so far in one load: signature -> {organisation: [kept route ids ...]}."""
+    groups: dict = field(default_factory=dict)
+    kept_rows: dict = field(default_factory=dict)  #: route id -> its source row
+    merged: int = 0
+
+
+def _org(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
+        return None
+    text = " ".join(str(value).split()).casefold()
+    return text or None
+
+
+def signatures(routes: pd.DataFrame, stops: pd.DataFrame) -> pd.Series:
+    """The duplicate signature of each route (index of ``routes``)."""
+    order = stops.sort_values(["route_id", "seq"], kind="stable") if "seq" in stops.columns else stops
+    seq = order.groupby("route_id", sort=False)["place_key"].agg(lambda s: "→".join(map(str, s)))
+    year = routes["year"] if "year" in routes.columns else pd.Series(np.nan, index=routes.index)
+    year = pd.to_numeric(year, errors="coerce")
+    types = routes["exploitation_types"] if "exploitation_types" in routes.columns else pd.Series("", index=routes.index)
+    types = types.fillna("").astype(str).map(lambda t: ";".join(sorted({x.strip() for x in t.split(";") if x.strip()})))
+    stops_of = routes["route_id"].map(seq).fillna("")
+    return stops_of + "|" + year.map(lambda y: "" if pd.isna(y) else str(int(y))) + "|" + types
+
+
+def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeState | None = None):
+    """``journeys`` with duplicates across organisations folded (see the module
+    docstring); routes gain ``reports``. ``raw_frame``: the reader's rows (with
+    ``source_row`` and the organisation column); without an organisation
+    column nothing is merged."""
+    routes, stops = journeys.routes, journeys.stops
+    routes = routes.copy()
+    routes["reports"] = np.ones(len(routes), dtype="int64")
+    if raw_frame is None or ORG_COLUMN not in raw_frame.columns or routes.empty:
+        journeys.routes = routes
+        return journeys
+    state = state if state is not None else DedupeState()
+    org_of = dict(zip(pd.to_numeric(raw_frame["source_row"], errors="coerce"), raw_frame[ORG_COLUMN]))
+    orgs = routes["source_row"].map(org_of).map(_org)
+    sig = signatures(routes, stops)
+    src = Path(journeys.source_file).name if journeys.source_file else ""
+    drop = np.zeros(len(routes), bool)
+    pos = {rid: i for i, rid in enumerate(routes["route_id"])}
+    rows_of = {i: _rows(routes.iloc[i]) for i in range(len(routes))}
+    low = pd.to_numeric(routes["cases_low"], errors="coerce").to_numpy(float).copy()
+    high = pd.to_numeric(routes["cases_high"], errors="coerce").to_numpy(float).copy()
+    reports = routes["reports"].to_numpy().copy()
+    problems = []
+    for i, (s, org) in enumerate(zip(sig.to_numpy(), orgs.to_numpy())):
+        if org is None or pd.isna(org):  # no organisation: never merged
+            continue
+        g = state.groups.setdefault(s, {"kept": [], "by_org": {}})
+        mine = g["by_org"].setdefault(org, 0)
+        g["by_org"][org] = mine + 1
+        if mine < len(g["kept"]):  # another organisation already reported this route: fold into it
+            target = g["kept"][mine]
+            drop[i] = True
+            state.merged += 1
+            j = pos.get(target)
+            kept_row = state.kept_rows.get(target)
+            here = j is not None and not drop[j]
+            if here:
+                reports[j] += 1
+                rows_of[j] = rows_of[j] + rows_of[i]
+                low[j] = np.nanmax([low[j], low[i]]) if not (np.isnan(low[j]) and np.isnan(low[i])) else np.nan
+                high[j] = np.nan if np.isnan(high[j]) or np.isnan(high[i]) else max(high[j], high[i])
+            # kept in an earlier chunk (already written): the row is listed as rejected, never lost
+            problems.append(Problem(src, int(routes["source_row"].iloc[i]), ORG_COLUMN, None,
+                                    f"same route (stops, year, exploitation types) as row {kept_row}, reported by "
+                                    "another organisation: counted once", "warning" if here else "rejected"))
+        else:
+            g["kept"].append(routes["route_id"].iloc[i])
+            state.kept_rows[routes["route_id"].iloc[i]] = int(routes["source_row"].iloc[i])
+    routes["reports"] = reports
+    routes["cases_low"] = pd.array(np.where(np.isnan(low), np.nan, low)).astype(routes["cases_low"].dtype) \
+        if str(routes["cases_low"].dtype) != "object" else low
+    routes["cases_high"] = pd.array(np.where(np.isnan(high), np.nan, high)).astype(routes["cases_high"].dtype) \
+        if str(routes["cases_high"].dtype) != "object" else high
+    routes["source_rows"] = ["; ".join(map(str, rows_of[i])) for i in range(len(routes))]
+    keep = ~drop
+    journeys.routes = routes[keep].reset_index(drop=True)
+    journeys.stops = stops[stops["route_id"].isin(set(journeys.routes["route_id"]))].reset_index(drop=True)
+    journeys.problems = [*journeys.problems, *problems]
+    return journeys
+
+
+def _rows(route) -> list[int]:
+    if "source_rows" in route.index and pd.notna(route["source_rows"]) and str(route["source_rows"]).strip():
+        return [int(x) for x in str(route["source_rows"]).split(";") if x.strip()]
+    return [int(route["source_row"])]
+
+
+def duplicate_count(routes: pd.DataFrame) -> int:
+    """Reports folded into other routes (Σ reports − routes)."""
+    if "reports" not in routes.columns:
+        return 0
+    return int(pd.to_numeric(routes["reports"], errors="coerce").fillna(1).sum() - len(routes))
