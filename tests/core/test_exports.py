@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from trafficking_routes.routes_plugin.core import crossings as C
-from trafficking_routes.routes_plugin.core.flows import WORLD_MAP
 from trafficking_routes.routes_plugin.core.loader import load_export
 from trafficking_routes.routes_plugin.core.readers import ReadError, read_export
 from trafficking_routes.routes_plugin.core.readers.headers import combine_rows, match_header, tokens
@@ -106,14 +105,13 @@ def test_swahili_workbook_data_on_a_named_sheet():
     assert again.rows_read == res.raw.rows_read
 
 
-@pytest.mark.skipif(not WORLD_MAP.exists(), reason="QGIS's world_map.gpkg is not installed")
-def test_flights_make_no_land_crossing():
+def test_flights_make_no_land_crossing(world_map):
     res = load_export(EXPORTS / "flights.csv")
     balanced(res)
     assert res.report["rows_mapped"] == 40
     legs = res.layers["route_legs"]
     assert (legs["mode"] == "air").all() and set(legs["mode_source"]) == {"given"}
-    out = C.aggregate_crossings(legs, threshold=0)
+    out = C.aggregate_crossings(legs, threshold=0, countries=C.load_countries(str(world_map)))
     assert not out.crossings["kind"].isin(["place", "border"]).any()
     ports = out.crossings[out.crossings["kind"] == "airport"].set_index("place_key")
     nbo = ports.loc["airport:NBO"]
@@ -122,8 +120,7 @@ def test_flights_make_no_land_crossing():
     assert "airport:DOH" in ports.index and "airport:RUH" in ports.index
 
 
-@pytest.mark.skipif(not WORLD_MAP.exists(), reason="QGIS's world_map.gpkg is not installed")
-def test_air_legs_on_mixed_routes(tmp_path):
+def test_air_legs_on_mixed_routes(tmp_path, world_map):
     rows = [["Origin", "Transit", "Destination", "Destination country", "Cases", "Mode", "Airline"],
             ["Kisumu", "Busia; Kampala", "Juba", "South Sudan", "3", "road", ""],
             ["Kisumu", "JKIA", "Riyadh", "Saudi Arabia", "2", "road; air", "Saudia"],
@@ -140,7 +137,7 @@ def test_air_legs_on_mixed_routes(tmp_path):
     assert got[(4, "Nairobi", "Riyadh")] == ("unknown", "unknown")
     assert got[(5, "Nairobi", "Busia")] == ("road", "inferred")
     assert got[(5, "Busia", "Dubai")] == ("air", "inferred")
-    out = C.aggregate_crossings(legs, threshold=0)
+    out = C.aggregate_crossings(legs, threshold=0, countries=C.load_countries(str(world_map)))
     land = out.crossings[out.crossings["kind"].isin(["place", "border"])]
     assert set(land["countries"]) <= {"KEN–UGA", "SSD–UGA"}     # never KEN–SAU nor KEN–ARE
 
