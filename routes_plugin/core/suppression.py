@@ -7,7 +7,10 @@ caller chooses. A threshold of 0 turns suppression off.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
+
+import numpy as np
 
 import pandas as pd
 
@@ -135,11 +138,6 @@ def check_no_small_counts(table: pd.DataFrame, count_columns: Iterable[str], thr
 # from the published tables alone). Every step is deterministic
 # (ties broken by cell order), so the same data give the same pattern in
 # every output of a run.
-
-import math
-from dataclasses import dataclass, field
-
-import numpy as np
 
 #: a withheld cell must keep at least this many possible integer values
 PROTECTION_VALUES = 3

@@ -1005,8 +1005,14 @@ class Report:
     def _chapter_layout(self, region, page_no):
         if self._chapter_layers is None:
             data = {k: at_threshold(v, self.t) for k, v in self.inp.chapter_data.items()}
-            self._chapter_layers = chapters.ChapterLayers.prepare(self.project, self.inp.regions, self.inp.name_field,
-                                                                  data, self.lang)
+            # the place-level regional maps of the chapters (routes touching the region, towns, crossings)
+            pts = self.inp.points
+            region_of = (pts["region"].where(pts["country"] == self.inp.home) if "region" in pts.columns
+                         else None)
+            self._chapter_layers = chapters.ChapterLayers.prepare(
+                self.project, self.inp.regions, self.inp.name_field, data, self.lang,
+                points=pts if region_of is not None else None, legs=self.inp.legs, region_of_point=region_of,
+                threshold=self.t)
             for layer in self._chapter_layers.data:
                 self._density_words(layer)
         layout = chapters.build_layout(self.project, self.chapter_template, region, self._chapter_layers,

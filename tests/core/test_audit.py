@@ -5,7 +5,6 @@ narrowed to fewer than 3 values. The audit is shown to find the leaks of primary
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings

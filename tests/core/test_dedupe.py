@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 
 import pandas as pd
-import pytest
 
 from trafficking_routes.routes_plugin.core import dedupe
 from trafficking_routes.routes_plugin.core.loader import load_export
