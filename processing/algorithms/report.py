@@ -23,6 +23,7 @@ from qgis.core import (
 
 from qgis.core import Qgis
 
+from ...routes_plugin.core import countries
 from ...routes_plugin.core.errors import RoutesError
 from ...routes_plugin.edge.frames import layer_to_frame, source_to_frame
 from ..base import RoutesAlgorithm
@@ -196,7 +197,7 @@ class Report(RoutesAlgorithm):
                 previous_year = str(int(previous_frame["year"].max()))
         inputs = ReportInputs(
             points=points, legs=legs, lines=lines, summary=summary, figures=figures, regions=regions_layer,
-            name_field=name_field, chapter_data=chapter_data, home=country.home_country or "KEN", crossings=chapter_data.get("crossings"),
+            name_field=name_field, chapter_data=chapter_data, home=country.home_country or countries.pack().home_country, crossings=chapter_data.get("crossings"),
             source=self.parameterAsString(parameters, self.SOURCE, context),
             network=self.parameterAsString(parameters, self.NETWORK, context),
             organisations=self._organisations(self.parameterAsFile(parameters, self.EXPORT, context), feedback),
@@ -240,7 +241,7 @@ def summarise(points, legs, lines, region_layer, name_field: str, threshold: int
     code_field = country.chapters.get("code_field") if assign == "country" else None
     regions = layer_to_frame(region_layer, None, [name_field, *([code_field] if code_field else [])])
     regions = regions.dissolve(name_field, as_index=False) if regions[name_field].duplicated().any() else regions
-    home = country.home_country or "KEN"
+    home = country.home_country or countries.pack().home_country
     try:
         if assign == "polygons":
             summary = regional_summary(points.to_crs(regions.crs), regions, name_field, threshold=threshold)

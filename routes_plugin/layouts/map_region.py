@@ -74,6 +74,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QMetaType, QRectF
 from qgis.PyQt.QtGui import QColor, QFont
 
+from ..core import countries as _countries
 from ..core import texts
 from . import map_data as md
 
@@ -109,7 +110,7 @@ class RegionMaps:
     countries: object = None
     towns: object = None
     country_names: dict = field(default_factory=dict)
-    home: str = "KEN"
+    home: str = field(default_factory=lambda: _countries.pack().home_country)
     group: object = None
     tmpdir: str = ""
     log: list = field(default_factory=list)

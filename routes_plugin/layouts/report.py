@@ -50,11 +50,14 @@ from qgis.PyQt.QtGui import QColor, QFont
 from qgis.PyQt.QtXml import QDomDocument
 
 from ..core import categories as cat
+from ..core import countries as _countries
 from ..core import texts
 from ..core.names import country_name
 from . import charts
 from . import chapters
 from .report_figures import CHART_FIELDS, OTHER, ReportFigures, cases_range, land_neighbours
+
+DEFAULT_HOME = _countries.pack().home_country   #: the default pack's home country
 
 TEMPLATES = Path(__file__).with_name("templates")
 #: page kind -> the item ids its template must hold
@@ -199,7 +202,7 @@ def _count(v, threshold: int, language: str) -> str:
     return _num(v)
 
 
-def item_label(fld: str, code, name, language: str, threshold: int, home: str = "KEN") -> str:
+def item_label(fld: str, code, name, language: str, threshold: int, home: str = DEFAULT_HOME) -> str:
     """A chart or table item in ``language``."""
     if code == OTHER:
         return texts.text("other_fewer", language, n=threshold)
@@ -216,7 +219,7 @@ def item_label(fld: str, code, name, language: str, threshold: int, home: str = 
     return str(name)
 
 
-def chart_items(table: pd.DataFrame, fld: str, language: str, threshold: int, home: str = "KEN"):
+def chart_items(table: pd.DataFrame, fld: str, language: str, threshold: int, home: str = DEFAULT_HOME):
     if table is None or table.empty:
         return []
     rows = table[table["routes"].notna()]
@@ -226,7 +229,7 @@ def chart_items(table: pd.DataFrame, fld: str, language: str, threshold: int, ho
 
 # ------------------------------------------------------------------ generated text ---
 
-def region_text(rf, language: str, threshold: int, home: str = "KEN") -> str:
+def region_text(rf, language: str, threshold: int, home: str = DEFAULT_HOME) -> str:
     """What the numbers of one region show, in sentences from :data:`texts.REPORT_TEXTS`.
     Nothing is said of a count the small-count rule withholds, and "most" only of a majority."""
     tt = lambda key, **v: texts.text(key, language, **v)  # noqa: E731
@@ -357,7 +360,7 @@ class ReportInputs:
     crossings: QgsVectorLayer | None = None
     source: str = ""
     network: str = ""
-    home: str = "KEN"
+    home: str = DEFAULT_HOME
     organisations: int | None = None
     previous: pd.DataFrame | None = None     #: route points or lines of the previous round
     previous_year: str | None = None
@@ -1132,7 +1135,7 @@ def _destination_routes(table: pd.DataFrame) -> pd.Series:
 
 
 def change_lines(before: pd.DataFrame, after: pd.DataFrame, threshold: int, language: str,
-                 home: str = "KEN") -> list[str]:
+                 home: str = DEFAULT_HOME) -> list[str]:
     """The lines of "What changed since <year>": core.rounds' when it exists, else
     the routes of each round and the new and gone destination countries; a country
     below the threshold in a round is counted, never named."""
