@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from pathlib import Path
 
 from qgis.core import (
@@ -24,6 +23,7 @@ from qgis.core import (
 )
 
 from ...routes_plugin.core.errors import RoutesError
+from ...routes_plugin.core.files import writable_folder
 from ..base import RoutesAlgorithm
 from ...routes_plugin.edge.frames import layer_to_frame, read_frame
 from ..regions import add_region_parameters, read_regions, region_layer
@@ -32,16 +32,6 @@ LANGUAGES = ("en", "sw")
 LANGUAGE_LABELS = ("English", "Kiswahili")
 FORMATS = (("pdf",), ("png",), ("pdf", "png"))
 FORMAT_LABELS = ("PDF", "PNG", "PDF and PNG")
-
-
-def _writable(folder: Path) -> None:
-    """Create ``folder`` and check a file can be written there (clear error otherwise)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
-            pass
-    except OSError as err:
-        raise RoutesError(f"Cannot write to the output folder {folder}: {err.strerror or err}.") from err
 
 
 class ChapterMaps(RoutesAlgorithm):
@@ -186,7 +176,7 @@ class ChapterMaps(RoutesAlgorithm):
         dpi = self.parameterAsInt(parameters, self.DPI, context)
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
         template = read_template(self.parameterAsFile(parameters, self.TEMPLATE, context) or None)
-        _writable(folder)
+        writable_folder(folder)
         summary, regions_layer, name_field, points = self.summary(parameters, context,
                                                                  steps.next("Reading the summary"))
         names = summary.regions["region"].tolist()

