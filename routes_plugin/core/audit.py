@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from . import texts
-from .suppression import (DEFAULT_THRESHOLD, PROTECTION_VALUES, TOTAL_LABEL, Relations, feasible_ranges,
-                          integer_values, protection_width)
+from .suppression import (DEFAULT_THRESHOLD, NODE_MARGINS, OTHER_LABEL, PROTECTION_VALUES, TOTAL_LABEL, Relations,
+                          feasible_ranges, flow_relations, integer_values, protection_width)
 
 MEASURES = ("routes", "cases_low", "cases_high")
 KINDS = ("any", "origin", "transit", "end")
@@ -56,12 +56,14 @@ class _Builder:
         self.keys: dict[tuple, int] = {}
         self.value: list[float] = []
         self.where: list[set] = []
+        self.target: list[bool] = []
         self.eq: list = []
         self.le: list = []
 
-    def cell(self, output, key, value) -> int:
+    def cell(self, output, key, value, target: bool = True) -> int:
         """Index of figure ``key``; a figure withheld in one output and published
-        in another is published (the outsider reads both)."""
+        in another is published (the outsider reads both). ``target``: a
+        withheld figure that is audited (not a mere unknown of the relations)."""
         v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
         v = np.nan if pd.isna(v) else float(v)
         i = self.keys.get(key)
@@ -69,6 +71,7 @@ class _Builder:
             i = self.keys[key] = len(self.value)
             self.value.append(v)
             self.where.append({output})
+            self.target.append(target)
         else:
             self.where[i].add(output)
             if np.isnan(self.value[i]):
@@ -84,6 +87,7 @@ class _Builder:
         cells = pd.DataFrame(keys, columns=["table", "measure", "row", "column"])
         cells["value"] = self.value
         cells["output"] = ["; ".join(sorted(w)) for w in self.where]
+        cells["target"] = self.target
         return Knowledge(cells, Relations(len(cells), self.eq, self.le))
 
 
@@ -167,12 +171,100 @@ def _add_plain(b: _Builder, output: str, name: str, frame: pd.DataFrame, count_c
             b.cell(output, (name, c, row + (f"|{extra}" if extra else ""), ""), np.nan)
 
 
+FLOW_MEASURES = ("routes", "legs", "cases_low", "cases_high")
+#: the row of a cell standing for the flows of a node that are not published (dropped rows)
+GAP = {"out": "flows not published, from", "in": "flows not published, into", "touch": "flows not published, at"}
+
+
+def _is_flows(frame: pd.DataFrame) -> bool:
+    return {"origin_id", "destination_id", "routes"} <= set(frame.columns)
+
+
+def _is_nodes(frame: pd.DataFrame) -> bool:
+    return {"node_id", "routes_out", "routes_in", "routes"} <= set(frame.columns)
+
+
+def _flow_pairs(frames: dict) -> list[tuple]:
+    """(flows output, nodes output or None) of the flow tables among ``frames``:
+    each flows table goes with the nodes table holding all its published ends
+    (the one most of whose nodes are its ends when several do)."""
+    flows = [k for k, f in frames.items() if _is_flows(f)]
+    nodes = {k: set(pd.DataFrame(frames[k])["node_id"].dropna().astype(str)) for k, f in frames.items() if _is_nodes(f)}
+    pairs = []
+    for k in flows:
+        f = pd.DataFrame(frames[k])
+        f = f[f["origin_id"].notna()]
+        ends = set(f["origin_id"].astype(str)) | set(f["destination_id"].astype(str))
+        fits = [(len(ends & ids) / max(1, len(ids)), n) for n, ids in nodes.items() if ends <= ids]
+        pairs.append((k, max(fits)[1] if fits else None))
+    return pairs
+
+
+def _add_flows(b: _Builder, f_out: str, flows: pd.DataFrame, n_out: str | None, nodes: pd.DataFrame | None):
+    """The flows of one flow table and its node margins, with the relations of
+    :func:`suppression.flow_relations`. Withheld flows are not in the table
+    (dropped) or summed into its "other" row: per node a *gap* cell stands for
+    them (the node's margin minus its published flows); with journeys a gap is
+    a count of routes and is audited like a withheld cell."""
+    journey = "legs" not in flows.columns
+    directed = bool(flows["directed"].dropna().iloc[0]) if "directed" in flows.columns and \
+        flows["directed"].notna().any() else True
+    is_other = flows["origin"].astype(str).eq(OTHER_LABEL).to_numpy() if "origin" in flows.columns else \
+        flows["origin_id"].isna().to_numpy()
+    body = flows[~is_other & flows["origin_id"].notna().to_numpy()]
+    other = flows[is_other]
+    table = f"flows {f_out}"
+    nodes = None if nodes is None else nodes[nodes["node_id"].notna()]
+    ids = [] if nodes is None else nodes["node_id"].astype(str).tolist()
+    ends = list(zip(body["origin_id"].astype(str), body["destination_id"].astype(str)))
+    for m in (m for m in FLOW_MEASURES if m in flows.columns):
+        fcells = [b.cell(f_out, (table, m, f"{o} → {d}", ""), v) for (o, d), v in zip(ends, body[m])]
+        if nodes is None:
+            continue
+        node_cells = {}
+        for nid, (_, row) in zip(ids, nodes.iterrows()):
+            kinds = NODE_MARGINS if m == "routes" else ({"routes": m} if m in nodes.columns else {})
+            node_cells[nid] = {k: b.cell(n_out, (f"flow nodes {n_out}", m, nid, k), row[NODE_MARGINS[k]]
+                                         if m == "routes" else row[m]) for k, c in kinds.items()}
+        gaps = {}
+        if m == "routes":
+            vals = pd.to_numeric(body["routes"], errors="coerce").fillna(0).to_numpy(float)
+            frm = pd.Series(vals).groupby([o for o, _ in ends]).sum() if ends else pd.Series(dtype=float)
+            to = pd.Series(vals).groupby([d for _, d in ends]).sum() if ends else pd.Series(dtype=float)
+            for nid, (_, row) in zip(ids, nodes.iterrows()):
+                o, i = (pd.to_numeric(pd.Series([row[c]]), errors="coerce").iloc[0] for c in ("routes_out", "routes_in"))
+                seen = {"out": (o, frm.get(nid, 0)), "in": (i, to.get(nid, 0)),
+                        "touch": (o + i, frm.get(nid, 0) + to.get(nid, 0))}
+                gaps[nid] = {}
+                for side in (("out", "in") if directed else ("touch",)):
+                    margin, published = seen[side]
+                    if journey and pd.notna(margin) and margin == published:
+                        continue  # nothing of this node is withheld
+                    gaps[nid][side] = b.cell(f_out, (table, m, nid, GAP[side]), np.nan, target=journey)
+        rel = flow_relations(Relations(len(b.value)), ends, fcells, node_cells, journey, directed, gaps)
+        b.eq += rel.eq
+        b.le += rel.le
+        if m == "routes" and journey and directed and len(other) and pd.notna(other["routes"].iloc[0]):
+            total = b.cell(f_out, (table, m, OTHER_LABEL, ""), other["routes"].iloc[0])
+            for side in ("out", "in"):
+                parts = [g[side] for g in gaps.values() if side in g]
+                if parts:
+                    b.le.append((np.array([*parts, total]), np.array([*[1.0] * len(parts), -1.0])))
+
+
 def knowledge_of(frames: dict, count_columns=MEASURES) -> Knowledge:
     """What an outsider knows from ``frames`` ({output name: DataFrame})."""
     b = _Builder()
+    frames = {k: pd.DataFrame(f).drop(columns=["geometry"], errors="ignore") for k, f in frames.items()}
+    done = set()
+    for f_out, n_out in _flow_pairs(frames):
+        _add_flows(b, f_out, frames[f_out], n_out, frames[n_out] if n_out else None)
+        done |= {f_out, n_out}
     for output, frame in frames.items():
-        frame = pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
-        if frame.empty:
+        if frame.empty or output in done:
+            continue
+        if _is_nodes(frame):
+            _add_plain(b, output, output, frame, (*count_columns, *NODE_MARGINS.values(), "routes_through"))
             continue
         if _is_regions(frame):
             _add_regions(b, output, frame)
@@ -209,7 +301,8 @@ def _wide_col_field(frames: dict, row_field: str) -> str:
 def audit_knowledge(k: Knowledge, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Feasible range of every withheld cell of ``k`` (see the module docstring)."""
     cells = k.cells
-    hidden = np.flatnonzero(cells["value"].isna().to_numpy())
+    target = cells["target"].to_numpy(bool) if "target" in cells.columns else np.ones(len(cells), bool)
+    hidden = np.flatnonzero(cells["value"].isna().to_numpy() & target)
     out = cells.iloc[hidden][["output", "table", "measure", "row", "column"]].reset_index(drop=True)
     if threshold <= 0 or not len(hidden):
         return out.assign(min=[], max=[], values=[], status=[]) if not len(hidden) else \

@@ -45,7 +45,8 @@ from pyproj import Geod
 
 from . import categories as cat
 from .errors import ResourceError, RoutesError
-from .suppression import DEFAULT_THRESHOLD, DROP, MERGE, OTHER_LABEL, suppress
+from .suppression import (DEFAULT_THRESHOLD, DROP, MERGE, NODE_MARGINS, OTHER_LABEL, Relations, disclosure_entry,
+                          flow_relations, protect, suppress)
 from .tables import blank, case_sums, cell_items, require_columns
 
 CRS = "EPSG:4326"
@@ -68,6 +69,8 @@ class FlowResult:
     long: pd.DataFrame
     skipped: pd.DataFrame
     report: dict = field(default_factory=dict)
+    #: what was withheld, one entry per table (suppression.disclosure_entry; core/publication.py's log)
+    disclosure: list = field(default_factory=list)
 
 
 # ----------------------------------------------------------------- input ---
@@ -462,14 +465,15 @@ def aggregate_flows(
                       index=flows["flow_id"].to_numpy())
     count_cols = ["routes", *(["legs"] if mode == "legs" else []), "cases_low", "cases_high",
                   *[c for cols in wide_cols.values() for c in cols]]
+    flows["directed"] = bool(directed)
     front = ["flow_id", "origin", "destination", "origin_id", "destination_id", "origin_country",
-             "destination_country", "crosses_border", "distance_km"]
+             "destination_country", "crosses_border", "directed", "distance_km"]
     flows = flows[front + count_cols]
-    published = suppress(flows, count_cols, threshold, suppress_mode, key_column="routes",
-                         label_columns=("origin", "destination"))
+    protection = protect_flows(flows, nodes.drop(columns="geometry"), journey=mode == "journey", directed=directed,
+                               threshold=threshold, suppress_mode=suppress_mode,
+                               breakdown_columns=[c for cols in wide_cols.values() for c in cols])
+    published, node_pub = protection.flows, protection.nodes
     other = published["origin"] == OTHER_LABEL
-    published.loc[other, "flow_id"] = 0
-    published["flow_id"] = published["flow_id"].astype("int64")
     for f, cols in wide_cols.items():
         published[f"{f}_top"] = _top_category(published[cols], {c: cat for c, cat in
                                               long.loc[long["column"].isin(cols), ["column", "category"]].values})
@@ -489,10 +493,13 @@ def aggregate_flows(
     long["label"] = [cat.label(f, c) for f, c in zip(long["field"], long["category"])]
     long = suppress(long[["flow_id", "origin", "destination", "field", "category", "label", "routes",
                           "cases_low", "cases_high"]], ["routes", "cases_low", "cases_high"], threshold)
+    breakdown_entry = {"table": f"flow breakdown ({level}, {mode})", "threshold": int(threshold),
+                       "cells": int(len(long)), "measures": ["routes", "cases_low", "cases_high"],
+                       "primary": int(long["routes"].isna().sum()) if threshold > 0 else 0, "complementary": 0,
+                       "withheld_cells": sorted(f"{o} → {d} | {f} | {c}" for o, d, f, c in long.loc[
+                           long["routes"].isna(), ["origin", "destination", "field", "category"]].itertuples(
+                               index=False))}
 
-    node_counts = ["routes", "cases_low", "cases_high", "routes_out", "routes_in", "routes_through", "routes_internal"]
-    node_pub = suppress(nodes.drop(columns="geometry"), node_counts, threshold, suppress_mode,
-                        key_column="routes", label_columns=("name",))
     node_geom = nodes.set_index("node_id").geometry.reindex(node_pub["node_id"]).to_numpy()
     node_out = gpd.GeoDataFrame(node_pub.drop(columns="code"), geometry=list(node_geom), crs=CRS)
 
@@ -502,11 +509,162 @@ def aggregate_flows(
         "internal_rows": int(internal.sum()), "border_only": border_only,
         "flows": int(len(flows)), "flows_published": int(len(published) - other.sum()),
         "flows_suppressed": int(published.attrs.get("suppressed_rows", 0)),
+        "flows_complementary": int(protection.disclosure[0]["complementary"]),
         "nodes_suppressed": int(node_pub.attrs.get("suppressed_rows", 0)),
         "suppress_below": int(threshold),
         "notes": [] if legs_e is not None else ["routes_through needs route_legs as input; it is empty"],
     }
-    return FlowResult(flows_out, node_out, long.reset_index(drop=True), skipped.reset_index(drop=True), report)
+    for entry in protection.disclosure:
+        entry["table"] = f"{entry['table']} ({level}, {mode})"
+    return FlowResult(flows_out, node_out, long.reset_index(drop=True), skipped.reset_index(drop=True), report,
+                      [*protection.disclosure, breakdown_entry] if threshold > 0 else [])
+
+
+# ------------------------------------------------------------- protection ---
+
+@dataclass
+class FlowProtection:
+    flows: pd.DataFrame     #: the published flows (withheld flows dropped, or merged into the "other" row)
+    nodes: pd.DataFrame     #: the published nodes (small nodes dropped / merged, withheld margins blank)
+    disclosure: list        #: disclosure entries of the flows and the nodes
+    withheld: np.ndarray    #: per flow: withheld (primary or complementary)
+
+
+_MEASURES = ("routes", "legs", "cases_low", "cases_high")
+_KINDS = tuple(NODE_MARGINS)     # routes, out, in, internal: the node's cells, in this order
+
+
+def _sum_or_na(v: pd.Series):
+    v = pd.to_numeric(v, errors="coerce")
+    return np.nan if v.isna().any() or not len(v) else float(v.sum())
+
+
+def _flow_values(flows, nodes, merge):
+    """Cells of the flow table set: the flows, four cells per node (routes,
+    out, in, internal; cases only on the routes cell) and, when small flows
+    are merged, the total of all flows (other row + published flows)."""
+    F, N = len(flows), len(nodes)
+    n = F + len(_KINDS) * N + int(merge)
+    values = {}
+    for m in (m for m in _MEASURES if m in flows.columns):
+        v = np.full(n, np.nan)
+        v[:F] = pd.to_numeric(flows[m], errors="coerce").to_numpy(float)
+        node_part = v[F:F + len(_KINDS) * N].reshape(N, len(_KINDS))
+        if m == "routes":
+            for j, k in enumerate(_KINDS):
+                node_part[:, j] = pd.to_numeric(nodes[NODE_MARGINS[k]], errors="coerce").to_numpy(float)
+        elif m in nodes.columns:
+            node_part[:, 0] = pd.to_numeric(nodes[m], errors="coerce").to_numpy(float)
+        v[F:F + len(_KINDS) * N] = node_part.ravel()
+        if merge:
+            v[-1] = _sum_or_na(flows[m]) if m == "cases_high" else pd.to_numeric(flows[m], errors="coerce").sum()
+        values[m] = v
+    return values, n
+
+
+def _publish_flows(flows, nodes, withheld, threshold, suppress_mode, breakdown_columns):
+    """The flows and nodes tables as published under the pattern ``withheld`` (over the cells of :func:`_flow_values`)."""
+    F, N = len(flows), len(nodes)
+    wf = withheld[:F]
+    wn = withheld[F:F + len(_KINDS) * N].reshape(N, len(_KINDS))
+    count_cols = [c for c in (*_MEASURES, *breakdown_columns) if c in flows.columns]
+    pub = flows[~wf].copy()
+    if suppress_mode == MERGE and wf.any():
+        small = flows[wf]
+        row = {c: None for c in flows.columns}
+        for c in count_cols:
+            row[c] = _sum_or_na(small[c]) if c == "cases_high" else pd.to_numeric(small[c], errors="coerce").sum()
+        row.update(flow_id=0, origin=OTHER_LABEL, destination=OTHER_LABEL, directed=flows["directed"].iloc[0])
+        if row["routes"] >= threshold:
+            other = pd.DataFrame([row])
+            pub = pd.concat([pub, other.astype(pub.dtypes.to_dict(), errors="ignore")], ignore_index=True)
+    for c in ("routes", *[m for m in _MEASURES[1:] if m in pub.columns]):
+        pub[c] = pd.to_numeric(pub[c]).round().astype("Int64")
+    pub = suppress(pub.reset_index(drop=True), breakdown_columns, threshold)  # category counts: primary only
+    pub["flow_id"] = pub["flow_id"].astype("int64")
+    pub.attrs["suppress_below"], pub.attrs["suppressed_rows"] = int(threshold), int(wf.sum())
+    node_counts = ["routes", "cases_low", "cases_high", "routes_out", "routes_in", "routes_through", "routes_internal"]
+    keyvals = pd.to_numeric(nodes["routes"], errors="coerce")
+    row_small = ((keyvals > 0) & (keyvals < threshold)).to_numpy() if threshold > 0 else np.zeros(N, bool)
+    out = nodes.copy()
+    for j, k in enumerate(_KINDS):
+        cols = [NODE_MARGINS[k], *(["cases_low", "cases_high"] if k == "routes" else [])]
+        mask = wn[:, j] & ~row_small
+        for c in cols:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype("Float64").mask(mask)
+    node_pub = suppress(out, node_counts, threshold, suppress_mode, key_column="routes", label_columns=("name",))
+    return pub, node_pub
+
+
+def protect_flows(flows: pd.DataFrame, nodes: pd.DataFrame, journey: bool = True, directed: bool = True,
+                  threshold: int = DEFAULT_THRESHOLD, suppress_mode: str = DROP,
+                  breakdown_columns=()) -> FlowProtection:
+    """Primary and complementary suppression of a flow table with its node
+    margins (``routes_out``/``routes_in`` add up the flows of a node, the
+    node's ``routes`` its out, in and internal routes: docs/privacy.md).
+
+    One pattern over the flows (routes, legs and cases withheld together) and
+    the node cells (:func:`suppression.protect` with
+    :func:`suppression.flow_relations`). A withheld flow is dropped, or merged
+    into the "other" row; a withheld node margin is blank. Because a dropped
+    flow leaves only a gap in its node's margins, the gap is checked too: the
+    published tables are audited (:mod:`audit`, as a reader who sees only the
+    gaps) and, while a gap could be a small count, one more cell of that node
+    is withheld and the pattern computed again."""
+    from . import audit
+
+    flows = flows.reset_index(drop=True)
+    nodes = nodes.reset_index(drop=True)
+    merge = suppress_mode == MERGE
+    values, n = _flow_values(flows, nodes, merge)
+    F, N = len(flows), len(nodes)
+    node_cell = {nid: {k: F + len(_KINDS) * i + j for j, k in enumerate(_KINDS)}
+                 for i, nid in enumerate(nodes["node_id"])}
+    ends = list(zip(flows["origin_id"], flows["destination_id"]))
+    rel = flow_relations(Relations(n), ends, range(F), node_cell, journey, directed)
+    if merge:
+        rel.add_sum(n - 1, range(F))
+    extra = np.zeros(n, bool)
+    keyvals = pd.to_numeric(nodes["routes"], errors="coerce").to_numpy(float)
+    if threshold > 0:
+        small_nodes = (keyvals > 0) & (keyvals < threshold)
+        extra[F:F + len(_KINDS) * N] = np.repeat(small_nodes, len(_KINDS))
+    never = np.zeros(n, bool)
+    if merge:
+        never[-1] = True
+    force = np.zeros(n, bool)
+    routes = values["routes"]
+    touching = {}
+    for i, (o, d) in enumerate(ends):
+        touching.setdefault(o, []).append(i)
+        touching.setdefault(d, []).append(i)
+    for _ in range(500):
+        prot = protect(values, rel, threshold, primary=extra, force=force, never=never, batch=True)
+        pub, node_pub = _publish_flows(flows, nodes, prot.withheld, threshold, suppress_mode, breakdown_columns)
+        if threshold <= 0 or not prot.withheld.any():
+            break
+        bad = audit.exposed(audit.audit_frames({"flows": pub, "flow nodes": node_pub}, threshold))
+        if bad.empty:
+            break
+        added = False
+        for node in dict.fromkeys(str(r) for r in bad["row"]):
+            for nid in node.split(" → "):
+                cands = [c for c in touching.get(nid, []) + list(node_cell.get(nid, {}).values())
+                         if not prot.withheld[c] and not force[c] and routes[c] >= threshold]
+                if cands:
+                    force[min(cands, key=lambda c: (routes[c], c))] = True
+                    added = True
+                    break
+        if not added:
+            break
+    cells_f = pd.DataFrame({"flow": [f"{o} → {d}" for o, d in zip(flows["origin"], flows["destination"])]})
+    node_rows = pd.DataFrame({"node": np.repeat(nodes["name"].astype(str).to_numpy(), len(_KINDS)),
+                              "margin": np.tile([NODE_MARGINS[k] for k in _KINDS], N)})
+    measures = [m for m in _MEASURES if m in values]
+    entries = [disclosure_entry("flows", cells_f, prot.subset(np.arange(n) < F), ["flow"], measures),
+               disclosure_entry("flow nodes", node_rows, prot.subset((np.arange(n) >= F) & (np.arange(n) < F + 4 * N)),
+                                ["node", "margin"], ["routes", "cases_low", "cases_high"])]
+    return FlowProtection(pub, node_pub, entries, prot.withheld[:F])
 
 
 def _top_category(counts: pd.DataFrame, category_of: dict) -> pd.Series:

@@ -176,6 +176,18 @@ class Relations:
         parts = [int(p) for p in parts]
         self.le.append((np.array([int(total), *parts]), np.array([1.0, *[-1.0] * len(parts)])))
 
+    def add_at_most(self, total: int, parts) -> None:
+        """Σ cells ``parts`` ≤ cell ``total`` (disjoint parts of a total with more in it)."""
+        parts = [int(p) for p in parts]
+        if parts:
+            self.le.append((np.array([*parts, int(total)]), np.array([*[1.0] * len(parts), -1.0])))
+
+    def add_balance(self, left, right) -> None:
+        """Σ cells ``left`` = Σ cells ``right``."""
+        left, right = [int(i) for i in left], [int(i) for i in right]
+        if left and right:
+            self.eq.append((np.array([*left, *right]), np.array([*[1.0] * len(left), *[-1.0] * len(right)])))
+
     def offset(self, k: int) -> "Relations":
         """The same relations over cells shifted by ``k`` (to join table sets)."""
         return Relations(self.n, [(i + k, c) for i, c in self.eq], [(i + k, c) for i, c in self.le])
@@ -231,12 +243,17 @@ def feasible_ranges(known, lower, upper, relations: Relations, targets) -> tuple
     lb, ub = np.asarray(lower, float)[hidden], np.asarray(upper, float)[hidden]
     row_comp = np.array([comp[nv + k] for k in range(len(rows))], int)
     cache: dict[int, tuple] = {}
+    constrained = set(row_comp.tolist())
     for t_i, cell in enumerate(targets):
         v0 = var[cell]
         if v0 < 0:  # published: its range is its value
             lo_out[t_i] = hi_out[t_i] = known[cell]
             continue
         cid = comp[v0]
+        if cid not in constrained:  # in no relation: its a-priori bounds
+            if lb[v0] <= ub[v0]:
+                lo_out[t_i], hi_out[t_i] = lb[v0], ub[v0]
+            continue
         if cid not in cache:
             members = np.flatnonzero(comp[:nv] == cid)
             local = np.full(nv, -1)
@@ -294,6 +311,12 @@ class Protection:
     def counts(self) -> dict:
         return {PRIMARY: int(self.primary.sum()), COMPLEMENTARY: int(self.complementary.sum())}
 
+    def subset(self, mask) -> "Protection":
+        """The same protection restricted to the cells where ``mask`` (one table of a set)."""
+        mask = np.asarray(mask, bool)
+        return Protection(self.withheld[mask], self.primary[mask], self.threshold,
+                          {m: v[mask] for m, v in self.lower.items()}, {m: v[mask] for m, v in self.upper.items()})
+
 
 def _small(v, threshold):
     with np.errstate(invalid="ignore"):
@@ -322,7 +345,8 @@ def _attack(vals, withheld, threshold, relations):
 
 
 def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, cost=None,
-            never=None, max_rounds: int = 10_000) -> Protection:
+            never=None, max_rounds: int = 10_000, primary=None, force=None,
+            batch: bool = False) -> Protection:
     """Primary and complementary suppression of a table set.
 
     ``values``: one array of cell values, or {measure: array} of several
@@ -331,6 +355,11 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
     measure's value is the default ``cost`` of withholding a cell (the
     cheapest is withheld first; totals should be given a higher cost).
     ``never``: cells that must stay published if at all possible.
+    ``primary``: further cells withheld by the primary rule (the cells of a
+    row dropped because its key count is small). ``force``: cells withheld as
+    complementary from the start (a caller's further check asked for them).
+    ``batch``: each round gives every cell still narrowed a partner (instead
+    of the first only): fewer rounds on large tables, a few more cells withheld.
     NaN values (no estimate) are left out of the relations of their measure."""
     if not isinstance(values, dict):
         values = {"value": values}
@@ -338,16 +367,20 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
             for m, v in values.items()}
     n = relations.n
     first = next(iter(vals.values())) if vals else np.zeros(n)
+    extra = np.zeros(n, bool) if primary is None else np.asarray(primary, bool)
     primary = np.zeros(n, bool)
     if threshold > 0:
         for v in vals.values():
             primary |= _small(v, threshold)
+        primary |= extra
     withheld = primary.copy()
     prot = Protection(withheld, primary, int(threshold))
     if threshold <= 0 or not primary.any():
         return prot
     cost = np.nan_to_num(np.asarray(first if cost is None else cost, float), nan=np.inf)
     eligible = ~primary & (np.nan_to_num(first, nan=0) >= threshold)
+    if force is not None:
+        withheld |= np.asarray(force, bool) & eligible
     if never is not None:
         cost = cost + np.where(np.asarray(never, bool), 1e12, 0)
     rels = {m: relations.without_cells(np.isnan(v)) for m, v in vals.items()}
@@ -385,20 +418,22 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
             failing += list(cells[(nvals < width + 1) & ~np.isnan(lo)])
         if not failing:
             break
-        cell = min(failing)
-        # the cheapest publishable cell sharing a relation with it, else with a withheld neighbour
-        near = {int(i) for k in members[cell] for i in allrel[k]}
-        c = cheapest(near)
-        if c is None:
-            wider = {int(i) for j in near if withheld[j] for k in members[j] for i in allrel[k]}
-            c = cheapest(wider)
-        if c is None:  # nothing left to withhold around it: withhold every cell it is related to
-            rest = [i for i in near if not withheld[i]]
-            if not rest:
-                break
-            withheld[rest] = True
-        else:
-            withheld[c] = True
+        added = False
+        for cell in sorted(set(failing)) if batch else [min(failing)]:
+            # the cheapest publishable cell sharing a relation with it, else with a withheld neighbour
+            near = {int(i) for k in members[cell] for i in allrel[k]}
+            c = cheapest(near)
+            if c is None:
+                wider = {int(i) for j in near if withheld[j] for k in members[j] for i in allrel[k]}
+                c = cheapest(wider)
+            if c is None:  # nothing left to withhold around it: withhold every cell it is related to
+                rest = [i for i in near if not withheld[i]]
+                if rest:
+                    withheld[rest] = added = True
+            else:
+                withheld[c] = added = True
+        if not added:
+            break
     prot.withheld = withheld
     return prot
 
@@ -493,3 +528,70 @@ def shares_withheld(table: pd.DataFrame, count_column: str, share_columns, origi
     if original is not None:
         hidden &= original[count_column].notna()
     return withhold(table, hidden.to_numpy(), share_columns)
+
+
+# ------------------------------------------------------------ flow tables ---
+
+#: the node margins of a flow table (core/flows.py's node columns)
+NODE_MARGINS = {"routes": "routes", "out": "routes_out", "in": "routes_in", "internal": "routes_internal"}
+
+
+def flow_relations(rel: Relations, flow_ends, flow_cells, nodes: dict, journey: bool = True, directed: bool = True,
+                   residual: dict | None = None) -> Relations:
+    """Add to ``rel`` what an outsider knows of a flow table and its node margins.
+
+    ``flow_ends``: (origin, destination) node per flow, ``flow_cells`` its
+    cell; ``nodes``: {node: {"routes"|"out"|"in"|"internal": cell}} (a margin
+    left out is not published). ``residual``: {node: {"out"|"in"|"touch": cell}},
+    cells standing for the flows of a node that are not published at all
+    (dropped rows: the outsider sees only the gap in the margins).
+
+    Journeys (each route is one flow): out = Σ flows from the node, in = Σ
+    flows into it (undirected: out + in = Σ flows touching it); legs (a route
+    has several legs): each flow ≤ its margins ≤ Σ its flows. Always: the
+    node's routes = out + in + internal (legs: ≤, and ≥ each of them) and ≥
+    the flows touching it (journeys: their sum), which also holds for cases."""
+    residual = residual or {}
+    frm, to, touch = {}, {}, {}
+    for (o, d), c in zip(flow_ends, flow_cells):
+        frm.setdefault(o, []).append(int(c))
+        to.setdefault(d, []).append(int(c))
+        touch.setdefault(o, []).append(int(c))
+        touch.setdefault(d, []).append(int(c))
+    for node, m in nodes.items():
+        res = residual.get(node, {})
+        sides = (("out", frm), ("in", to)) if directed else ()
+        for side, parts in sides:
+            if side not in m:
+                continue
+            flows_here = parts.get(node, []) + ([res[side]] if side in res else [])
+            if journey:
+                rel.add_sum(m[side], flows_here)
+            else:
+                for c in parts.get(node, []):
+                    rel.add_le(c, m[side])
+                if flows_here:
+                    rel.add_at_least(m[side], flows_here)
+        if not directed:
+            around = touch.get(node, []) + ([res["touch"]] if "touch" in res else [])
+            if journey and "out" in m and "in" in m:
+                rel.add_balance([m["out"], m["in"]], around)
+            elif not journey and around:
+                for side in ("out", "in"):
+                    if side in m:
+                        rel.add_at_least(m[side], around)
+        if "routes" in m:
+            if journey:
+                rel.add_at_most(m["routes"], touch.get(node, []))
+            else:
+                for c in touch.get(node, []):
+                    rel.add_le(c, m["routes"])
+            parts = [m[k] for k in ("out", "in", "internal") if k in m]
+            if len(parts) == 3:
+                if journey:
+                    rel.add_sum(m["routes"], parts)
+                else:
+                    rel.add_at_least(m["routes"], parts)
+                    for p in parts:
+                        rel.add_le(p, m["routes"])
+    return rel
