@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import configparser
 import re
+from pathlib import Path
 
 from qgis.core import (
     QgsProcessingAlgorithm,
@@ -165,3 +166,19 @@ class RoutesAlgorithm(QgsProcessingAlgorithm):
 
     def compute(self, parameters, context, steps: Steps) -> dict:
         raise NotImplementedError
+
+    def record_disclosure(self, steps, entries, outputs=(), name: str | None = None):
+        """The disclosure log of a publishing run, the same for every algorithm
+        (docs/privacy.md): ``entries`` (suppression.disclosure_entry dicts, or
+        lists of them) become one log (publication.disclosure_log), written
+        beside every file output (``<output>.disclosure.json``; in a folder
+        output ``<name>.json``) and summed up in the processing log. Returns the log."""
+        from ..routes_plugin.core.publication import disclosure_log, log_sentence, write_disclosure_log
+
+        log = disclosure_log(*entries)
+        for dest in outputs:
+            path = Path(str(dest or "").split("|")[0])
+            if str(dest or "") and path.exists():
+                write_disclosure_log(log, path, sidecar=True, name=name)
+        steps.pushInfo(log_sentence(log))
+        return log

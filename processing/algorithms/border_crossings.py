@@ -40,7 +40,8 @@ class BorderCrossings(RoutesAlgorithm):
         "Parameters: Route legs (route_legs from Load tracker export); Snap distance (km); Suppress counts "
         "below (0 = off) and what to do with small crossings (drop, or merge into one \"other\" row "
         "without geometry). Legs without coordinates or with a country missing from the border map are "
-        "skipped and reported in the log."
+        "skipped and reported in the log. A disclosure log (<output>.disclosure.json) records what was "
+        "withheld."
     )
 
     def initAlgorithm(self, config=None):
@@ -74,5 +75,6 @@ class BorderCrossings(RoutesAlgorithm):
         dest = frame_to_sink(self, parameters, context, self.OUTPUT, result.crossings,
                              QgsCoordinateReferenceSystem("EPSG:4326"), steps.next("Writing"))
         style_output(context, dest, "border_crossings", flow_style(size_field="routes", unit="routes"))
+        self.record_disclosure(steps, [result.disclosure], [dest])
         return {self.OUTPUT: dest, "CROSSINGS": int((result.crossings["crossing_id"] > 0).sum()),
                 "SKIPPED": len(result.skipped), "SUPPRESSED": result.report["crossings_suppressed"]}

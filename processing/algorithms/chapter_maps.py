@@ -150,6 +150,26 @@ class ChapterMaps(RoutesAlgorithm):
         points = read_frame(self, parameters, self.ROUTE_POINTS, context, feedback, ["year"])
         return summary, layer, name_field, points
 
+    def disclosure(self, parameters, context, summary, layers) -> list:
+        """What the chapters print withheld: the regional summary's log (written beside the summary given,
+        else made here) and the map items not drawn because of the small-count rule."""
+        from ...routes_plugin.core.export import export_entry
+        from ...routes_plugin.core.publication import log_of_output
+        from ...routes_plugin.core.summary import COUNTS, KINDS
+
+        entries = list(summary.disclosure)
+        given = self.parameterAsVectorLayer(parameters, self.SUMMARY, context)
+        if given is not None:
+            log = log_of_output(given.source())
+            entries = [log] if log is not None else [export_entry(
+                summary.regions, "regional summary as given", summary.threshold,
+                [f"{c}_{k}" for c in COUNTS for k in KINDS])]
+        items = int(getattr(layers.maps, "items_withheld", 0) or 0) if layers.maps is not None else 0
+        if summary.threshold > 0:
+            entries.append({"table": "chapter maps (items not drawn)", "threshold": summary.threshold,
+                            "cells": items, "primary": items, "complementary": 0, "withheld_cells": []})
+        return entries
+
     def region_of_point(self, parameters, context, points):
         """The chapter region of every route point, assigned as the regional summary assigns it."""
         from ...routes_plugin.core.summary import assign_regions
@@ -225,6 +245,8 @@ class ChapterMaps(RoutesAlgorithm):
             steps.pushInfo(f"{region}: {', '.join(os.path.basename(w) for w in written[-len(formats):])}")
         for note in layers.maps.log:  # e.g. how many map items were not drawn, and why
             steps.pushInfo(note)
+        self.record_disclosure(steps, self.disclosure(parameters, context, summary, layers), [folder],
+                               name=f"disclosure_log_{language}")
         combined = None
         if self.parameterAsBool(parameters, self.COMBINED_PDF, context) and layouts:
             steps.check()

@@ -38,7 +38,8 @@ class ExportTable(RoutesAlgorithm):
         "('=HYPERLINK(...) stays text).\n\n"
         "No small count leaves the machine: when a count field holds a value from 1 to 'Suppress counts "
         "below' - 1 the export is refused and nothing is written; suppress the table first with the "
-        "algorithm that made it. Reporting organisation and notes are left out unless 'Include "
+        "algorithm that made it. The disclosure log of the table (its <file>.disclosure.json) is written beside the "
+        "export (<output>.disclosure.json). Reporting organisation and notes are left out unless 'Include "
         "identifying columns' is ticked for this export."
     )
 
@@ -87,6 +88,14 @@ class ExportTable(RoutesAlgorithm):
                          self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context))
         except OSError as err:
             raise RoutesError(f"Cannot write {output}: {err.strerror or err}.") from err
+        from ...routes_plugin.core.export import export_entry
+        from ...routes_plugin.core.publication import log_of_output
+
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        upstream = log_of_output(layer.source()) if layer is not None else None
+        self.record_disclosure(steps, [upstream if upstream is not None else export_entry(
+            frame, source.sourceName(), threshold, self.parameterAsFields(parameters, self.COUNT_FIELDS, context)
+            or None)], [output])
         steps.pushInfo(f"{len(frame)} rows written to {output}"
                        + (f"; no count below {threshold}." if threshold else "; small-count check off."))
         return {self.OUTPUT: output, "ROWS": len(frame)}

@@ -68,6 +68,11 @@ class FlowAggregation(RoutesAlgorithm):
         "unit of the legend); Line shape (curved, straight, geodesic) and curvature; Node position; an "
         "optional polygon layer and its id field (holding the names of the units at the chosen level, "
         "ISO3 codes at country level); Suppress counts below and what to do with small rows.\n\n"
+        "Privacy: node totals (routes_out, routes_in, routes) add up the flows, so a dropped small flow "
+        "could be worked out from them; further flows or node counts are therefore withheld (complementary "
+        "suppression) until no withheld flow, nor the gap it leaves in its node's totals, can be narrowed to "
+        "fewer than 3 values (docs/privacy.md; check with 'Disclosure audit'). Each flow has a 'directed' "
+        "field. A disclosure log (<output>.disclosure.json) records what was withheld.\n\n"
         "Lines take the shorter way round the globe; across the antimeridian their longitudes run past "
         "±180° rather than being split. Rows with a missing end or zero length are skipped and "
         "reported in the log; a missing field is an error."
@@ -193,15 +198,18 @@ class FlowAggregation(RoutesAlgorithm):
         rep = result.report
         if rep["flows_suppressed"] or rep["nodes_suppressed"]:
             steps.pushInfo(
-                f"{rep['flows_suppressed']} of {rep['flows']} flows and {rep['nodes_suppressed']} nodes have fewer "
-                f"than {threshold} routes and are not published (small-count suppression protects the people "
-                "concerned).")
+                f"{rep['flows_suppressed']} of {rep['flows']} flows are not published: "
+                f"{rep['flows_suppressed'] - rep['flows_complementary']} have fewer than {threshold} routes and "
+                f"{rep['flows_complementary']} more are withheld so that the node totals do not give the small "
+                f"ones away; {rep['nodes_suppressed']} nodes have fewer than {threshold} routes (small-count "
+                "suppression protects the people concerned).")
         outputs = {self.OUTPUT: flows_id, **({self.NODES: nodes_id} if nodes_id else {})}
         steps.next("Writing the breakdown table")
         table_id = frame_to_sink(self, parameters, context, self.BREAKDOWN_TABLE, result.long, crs,
                                  steps.feedback, optional=True)
         if table_id:
             outputs[self.BREAKDOWN_TABLE] = table_id
+        self.record_disclosure(steps, [result.disclosure], outputs.values())
         outputs.update({"FLOWS": result.report["flows_published"], "NODES_COUNT": len(result.nodes),
                         "SKIPPED": len(result.skipped), "SUPPRESSED": result.report["flows_suppressed"]})
         return outputs

@@ -110,6 +110,7 @@ class RegionalSummary(RoutesAlgorithm):
             if dest:
                 outputs[self.OUTPUT_POLYGONS] = dest
                 style_output(context, dest, "regional_risk")
+        self.record_disclosure(steps, [summary.disclosure], outputs.values())
         steps.pushInfo(f"Regions with data: {int(summary.regions['has_data'].sum())} of {len(summary.regions)}; "
                        f"counts below {summary.threshold} suppressed.")
         return outputs

@@ -160,6 +160,28 @@ class Report(RoutesAlgorithm):
         orgs = {fold(v) for v in raw.frame["reporting_org"].dropna().astype(str) if v.strip()}
         return len(orgs) or None
 
+    @staticmethod
+    def _input_logs(chapter_data) -> list:
+        """The disclosure logs written beside the flows and crossings layers drawn."""
+        from ...routes_plugin.core.publication import log_of_output
+
+        logs = [log_of_output(layer.source()) for key, layer in chapter_data.items()
+                if key in ("flows", "crossings") and hasattr(layer, "source")]
+        return [log for log in logs if log is not None]
+
+    @staticmethod
+    def _duplicates(routes_file: str) -> int | None:
+        """Reports folded into a route reported by another organisation (rejected_rows warnings)."""
+        import pyogrio
+
+        if not routes_file or "rejected_rows" not in {name for name, _ in pyogrio.list_layers(routes_file)}:
+            return None
+        rejected = pyogrio.read_dataframe(routes_file, layer="rejected_rows", read_geometry=False)
+        if not len(rejected):
+            return None
+        text = rejected.astype(str).agg(" ".join, axis=1)
+        return int(text.str.contains("counted once").sum()) or None
+
     def compute(self, parameters, context, steps):
         feedback = steps.next("Reading the route layers")
         from ...routes_plugin.layouts import chapters
@@ -201,7 +223,9 @@ class Report(RoutesAlgorithm):
             source=self.parameterAsString(parameters, self.SOURCE, context),
             network=self.parameterAsString(parameters, self.NETWORK, context),
             organisations=self._organisations(self.parameterAsFile(parameters, self.EXPORT, context), feedback),
-            previous=previous_frame, previous_year=previous_year)
+            previous=previous_frame, previous_year=previous_year,
+            disclosure=[summary.disclosure, *self._input_logs(chapter_data)],
+            duplicates=self._duplicates(self.parameterAsFile(parameters, self.ROUTES, context)))
         project = context.project() or QgsProject.instance()
         results = {self.OUTPUT: str(folder), "REPORT_EN": None, "REPORT_SW": None}
         date = datetime.date.today().isoformat()
@@ -217,6 +241,8 @@ class Report(RoutesAlgorithm):
                 raise RoutesError(f"Report ({lang}): {err}") from err
             results[f"REPORT_{lang.upper()}"] = written
             feedback.pushInfo(f"{path.name}: {pages} pages.")
+        self.record_disclosure(steps, [driver.disclosure_log()] if languages else [],
+                               [results[f"REPORT_{lang.upper()}"] for lang in languages])
         withheld = figures.ledger.items
         feedback.pushInfo(f"Small-count rule: {withheld} list entries or table cells with fewer than {threshold} "
                           "routes were not printed with their count.")

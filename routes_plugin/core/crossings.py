@@ -40,7 +40,7 @@ from scipy.spatial import cKDTree
 
 from . import categories as cat
 from .flows import CRS, line_ends, unwrap_to
-from .suppression import DEFAULT_THRESHOLD, DROP, MERGE, OTHER_LABEL, suppress
+from .suppression import DEFAULT_THRESHOLD, DROP, MERGE, OTHER_LABEL, primary_entry, suppress
 from .errors import ResourceError
 from .geodesy import EARTH_RADIUS_KM, haversine_km
 from .tables import blank, case_sums, cell_items, require_columns
@@ -58,6 +58,8 @@ class CrossingResult:
     legs: pd.DataFrame          # one row per crossing leg: its crossing and point
     skipped: pd.DataFrame
     report: dict = field(default_factory=dict)
+    #: what was withheld, one entry per table (suppression.disclosure_entry's format; core/publication.py's log)
+    disclosure: list = field(default_factory=list)
 
 
 @lru_cache(maxsize=2)
@@ -209,6 +211,7 @@ def airports(air: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, suppress_mod
     published.loc[other, ["airlines", "place_key"]] = None
     published.loc[other, "kind"] = "airport"
     published["crossing_id"] = published["crossing_id"].astype("int64")
+    published.attrs["raw"] = table[cols]
     return published
 
 
@@ -302,4 +305,11 @@ def aggregate_crossings(legs: gpd.GeoDataFrame, threshold: int = DEFAULT_THRESHO
               "crossings": int(len(table)), "crossings_suppressed": int(published.attrs.get("suppressed_rows", 0)),
               "air_legs": int(len(air)), "airports": int(len(ports)),
               "suppress_below": int(threshold), "snap_km": float(snap_km)}
-    return CrossingResult(crossings, located.drop(columns="crossing_key"), skipped, report)
+    entries = [primary_entry("border crossings", table, published, "crossing_id", ["name", "countries"],
+                             count_cols, threshold)]
+    if len(air):
+        entries.append(primary_entry("airports", ports.attrs.get("raw", ports), ports, "crossing_id", ["name"],
+                                     ["routes", "legs", "cases_low", "cases_high", "departures", "arrivals"],
+                                     threshold))
+    return CrossingResult(crossings, located.drop(columns="crossing_key"), skipped, report,
+                          entries if threshold > 0 else [])

@@ -543,19 +543,19 @@ def _flow_values(flows, nodes, merge):
     """Cells of the flow table set: the flows, four cells per node (routes,
     out, in, internal; cases only on the routes cell) and, when small flows
     are merged, the total of all flows (other row + published flows)."""
-    F, N = len(flows), len(nodes)
-    n = F + len(_KINDS) * N + int(merge)
+    nf, nn = len(flows), len(nodes)
+    n = nf + len(_KINDS) * nn + int(merge)
     values = {}
     for m in (m for m in _MEASURES if m in flows.columns):
         v = np.full(n, np.nan)
-        v[:F] = pd.to_numeric(flows[m], errors="coerce").to_numpy(float)
-        node_part = v[F:F + len(_KINDS) * N].reshape(N, len(_KINDS))
+        v[:nf] = pd.to_numeric(flows[m], errors="coerce").to_numpy(float)
+        node_part = v[nf:nf + len(_KINDS) * nn].reshape(nn, len(_KINDS))
         if m == "routes":
             for j, k in enumerate(_KINDS):
                 node_part[:, j] = pd.to_numeric(nodes[NODE_MARGINS[k]], errors="coerce").to_numpy(float)
         elif m in nodes.columns:
             node_part[:, 0] = pd.to_numeric(nodes[m], errors="coerce").to_numpy(float)
-        v[F:F + len(_KINDS) * N] = node_part.ravel()
+        v[nf:nf + len(_KINDS) * nn] = node_part.ravel()
         if merge:
             v[-1] = _sum_or_na(flows[m]) if m == "cases_high" else pd.to_numeric(flows[m], errors="coerce").sum()
         values[m] = v
@@ -564,9 +564,9 @@ def _flow_values(flows, nodes, merge):
 
 def _publish_flows(flows, nodes, withheld, threshold, suppress_mode, breakdown_columns):
     """The flows and nodes tables as published under the pattern ``withheld`` (over the cells of :func:`_flow_values`)."""
-    F, N = len(flows), len(nodes)
-    wf = withheld[:F]
-    wn = withheld[F:F + len(_KINDS) * N].reshape(N, len(_KINDS))
+    nf, nn = len(flows), len(nodes)
+    wf = withheld[:nf]
+    wn = withheld[nf:nf + len(_KINDS) * nn].reshape(nn, len(_KINDS))
     count_cols = [c for c in (*_MEASURES, *breakdown_columns) if c in flows.columns]
     pub = flows[~wf].copy()
     if suppress_mode == MERGE and wf.any():
@@ -585,7 +585,7 @@ def _publish_flows(flows, nodes, withheld, threshold, suppress_mode, breakdown_c
     pub.attrs["suppress_below"], pub.attrs["suppressed_rows"] = int(threshold), int(wf.sum())
     node_counts = ["routes", "cases_low", "cases_high", "routes_out", "routes_in", "routes_through", "routes_internal"]
     keyvals = pd.to_numeric(nodes["routes"], errors="coerce")
-    row_small = ((keyvals > 0) & (keyvals < threshold)).to_numpy() if threshold > 0 else np.zeros(N, bool)
+    row_small = ((keyvals > 0) & (keyvals < threshold)).to_numpy() if threshold > 0 else np.zeros(nn, bool)
     out = nodes.copy()
     for j, k in enumerate(_KINDS):
         cols = [NODE_MARGINS[k], *(["cases_low", "cases_high"] if k == "routes" else [])]
@@ -617,18 +617,18 @@ def protect_flows(flows: pd.DataFrame, nodes: pd.DataFrame, journey: bool = True
     nodes = nodes.reset_index(drop=True)
     merge = suppress_mode == MERGE
     values, n = _flow_values(flows, nodes, merge)
-    F, N = len(flows), len(nodes)
-    node_cell = {nid: {k: F + len(_KINDS) * i + j for j, k in enumerate(_KINDS)}
+    nf, nn = len(flows), len(nodes)
+    node_cell = {nid: {k: nf + len(_KINDS) * i + j for j, k in enumerate(_KINDS)}
                  for i, nid in enumerate(nodes["node_id"])}
     ends = list(zip(flows["origin_id"], flows["destination_id"]))
-    rel = flow_relations(Relations(n), ends, range(F), node_cell, journey, directed)
+    rel = flow_relations(Relations(n), ends, range(nf), node_cell, journey, directed)
     if merge:
-        rel.add_sum(n - 1, range(F))
+        rel.add_sum(n - 1, range(nf))
     extra = np.zeros(n, bool)
     keyvals = pd.to_numeric(nodes["routes"], errors="coerce").to_numpy(float)
     if threshold > 0:
         small_nodes = (keyvals > 0) & (keyvals < threshold)
-        extra[F:F + len(_KINDS) * N] = np.repeat(small_nodes, len(_KINDS))
+        extra[nf:nf + len(_KINDS) * nn] = np.repeat(small_nodes, len(_KINDS))
     never = np.zeros(n, bool)
     if merge:
         never[-1] = True
@@ -659,12 +659,12 @@ def protect_flows(flows: pd.DataFrame, nodes: pd.DataFrame, journey: bool = True
             break
     cells_f = pd.DataFrame({"flow": [f"{o} → {d}" for o, d in zip(flows["origin"], flows["destination"])]})
     node_rows = pd.DataFrame({"node": np.repeat(nodes["name"].astype(str).to_numpy(), len(_KINDS)),
-                              "margin": np.tile([NODE_MARGINS[k] for k in _KINDS], N)})
+                              "margin": np.tile([NODE_MARGINS[k] for k in _KINDS], nn)})
     measures = [m for m in _MEASURES if m in values]
-    entries = [disclosure_entry("flows", cells_f, prot.subset(np.arange(n) < F), ["flow"], measures),
-               disclosure_entry("flow nodes", node_rows, prot.subset((np.arange(n) >= F) & (np.arange(n) < F + 4 * N)),
+    entries = [disclosure_entry("flows", cells_f, prot.subset(np.arange(n) < nf), ["flow"], measures),
+               disclosure_entry("flow nodes", node_rows, prot.subset((np.arange(n) >= nf) & (np.arange(n) < nf + 4 * nn)),
                                 ["node", "margin"], ["routes", "cases_low", "cases_high"])]
-    return FlowProtection(pub, node_pub, entries, prot.withheld[:F])
+    return FlowProtection(pub, node_pub, entries, prot.withheld[:nf])
 
 
 def _top_category(counts: pd.DataFrame, category_of: dict) -> pd.Series:

@@ -185,9 +185,13 @@ LOG_COLUMNS = ["table", "threshold", "cells", "primary", "complementary", "withh
 
 def disclosure_log(*entries_or_lists) -> pd.DataFrame:
     """One row per table from :func:`suppression.disclosure_entry` dicts (or
-    lists of them, e.g. ``Summary.disclosure``)."""
+    lists of them, e.g. ``Summary.disclosure``, or logs already made, e.g. an
+    input's log read back)."""
     entries = []
     for e in entries_or_lists:
+        if isinstance(e, pd.DataFrame):
+            e = [{**r, "withheld_cells": [c for c in str(r.get("withheld_cells") or "").split("; ") if c]}
+                 for r in e.to_dict("records")]
         entries += list(e) if isinstance(e, (list, tuple)) else [e]
     rows = [{"table": e["table"], "threshold": int(e["threshold"]), "cells": int(e.get("cells", 0)),
              "primary": int(e.get("primary", 0)), "complementary": int(e.get("complementary", 0)),
@@ -195,17 +199,18 @@ def disclosure_log(*entries_or_lists) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LOG_COLUMNS)
 
 
-def write_disclosure_log(log: pd.DataFrame, path) -> Path:
+def write_disclosure_log(log: pd.DataFrame, path, sidecar: bool = False, name: str | None = None) -> Path:
     """Store ``log`` with an output: a ``disclosure_log`` table inside a
-    GeoPackage, else ``<output>.disclosure.json`` beside it."""
+    GeoPackage, else (or with ``sidecar``) ``<output>.disclosure.json`` beside
+    it; for a folder output ``<folder>/<name or disclosure_log>.json``."""
     path = Path(path)
-    if path.suffix.lower() == ".gpkg" and path.exists():
+    if path.suffix.lower() == ".gpkg" and path.exists() and not sidecar:
         import pyogrio
 
         pyogrio.write_dataframe(log.astype({"withheld_cells": object, "table": object}), path, layer=LOG_LAYER,
                                 driver="GPKG")
         return path
-    target = path.with_name(path.name + ".disclosure.json")
+    target = path / f"{name or LOG_LAYER}.json" if path.is_dir() else path.with_name(path.name + ".disclosure.json")
     target.write_text(json.dumps(log.to_dict("records"), ensure_ascii=False, indent=1), encoding="utf-8")
     return target
 
@@ -217,6 +222,34 @@ def read_disclosure_log(path) -> pd.DataFrame:
     import pyogrio
 
     return pyogrio.read_dataframe(path, layer=LOG_LAYER, read_geometry=False)
+
+
+def log_of_output(source) -> pd.DataFrame | None:
+    """The disclosure log written with an output (``source``: a file, or a
+    QGIS source ``file.gpkg|layername=x``): its ``.disclosure.json`` beside it,
+    else a ``disclosure_log`` table in its GeoPackage; None when it has none."""
+    path = Path(str(source or "").split("|")[0])
+    side = path.with_name(path.name + ".disclosure.json")
+    if side.is_file():
+        return read_disclosure_log(side)
+    if path.suffix.lower() == ".gpkg" and path.is_file():
+        import pyogrio
+
+        if LOG_LAYER in {name for name, _ in pyogrio.list_layers(path)}:
+            return read_disclosure_log(path)
+    return None
+
+
+def log_sentence(log: pd.DataFrame) -> str:
+    """One line for the processing log: what the run withheld."""
+    if not len(log):
+        return "Disclosure log: nothing to record (small-count suppression off)."
+    t = int(pd.to_numeric(log["threshold"]).max())
+    return (f"Disclosure log: {int(log['primary'].sum())} cells withheld below {t} (primary) and "
+            f"{int(log['complementary'].sum())} further cells (complementary) in {len(log)} tables "
+            f"({int(log['cells'].sum())} cells); per table: "
+            + "; ".join(f"{r.table} {int(r.primary)}+{int(r.complementary)}/{int(r.cells)}"
+                        for r in log.itertuples(index=False)))
 
 
 def disclosure_statement(log: pd.DataFrame, language: str = "en", duplicates: int | None = None) -> str:

@@ -520,6 +520,26 @@ def disclosure_entry(table: str, cells: pd.DataFrame, prot: Protection, keys, me
             COMPLEMENTARY: int(prot.complementary.sum()), "withheld_cells": sorted(withheld)}
 
 
+def primary_entry(table: str, raw: pd.DataFrame, published: pd.DataFrame, id_column: str, keys, measures,
+                  threshold: int) -> dict:
+    """:func:`disclosure_entry` of a table under primary suppression only (no
+    totals published, so nothing complementary): every row of ``raw`` whose
+    id is not among the published rows, or whose published counts are blank
+    where ``raw`` has a number, is a withheld cell (counted once per row)."""
+    measures = [m for m in measures if m in raw.columns]
+    pub = published.drop_duplicates(id_column).set_index(id_column) if len(published) else published
+    gone = ~raw[id_column].isin(pub.index) if len(published) else pd.Series(True, index=raw.index)
+    blanked = pd.Series(False, index=raw.index)
+    for m in measures:
+        if m in pub.columns:
+            p = pub[m].reindex(raw[id_column]).to_numpy()
+            blanked |= pd.isna(p) & raw[m].notna().to_numpy() & ~gone.to_numpy()
+    hidden = (gone | blanked).to_numpy() if threshold > 0 else np.zeros(len(raw), bool)
+    prot = Protection(hidden, hidden.copy(), int(threshold))
+    return disclosure_entry(table, raw.astype({k: str for k in keys if k in raw.columns}), prot,
+                            [k for k in keys if k in raw.columns], measures)
+
+
 def shares_withheld(table: pd.DataFrame, count_column: str, share_columns, original: pd.DataFrame | None = None):
     """Shares (and indexes) next to a withheld count are withheld too: blank
     ``share_columns`` where ``count_column`` is blank in ``table`` but was a

@@ -555,6 +555,7 @@ def fill_region_map(map_item: QgsLayoutItemMap, maps: RegionMaps, region: str, e
     elif why:
         notes.append(why)
     suppressed = sum(int(data[k].attrs.get("suppressed", 0)) for k in ("flows", "places", "crossings"))
+    maps.items_withheld = getattr(maps, "items_withheld", 0) + suppressed  # for the chapters' disclosure log
     log = list(notes)
     if suppressed and maps.threshold > 0:
         log.append(maps.text("suppressed_items", n=suppressed, t=maps.threshold))

@@ -53,6 +53,7 @@ from ..core import categories as cat
 from ..core import countries as _countries
 from ..core import texts
 from ..core.names import country_name
+from ..core.publication import disclosure_log, disclosure_statement
 from . import charts
 from . import chapters
 from .report_figures import CHART_FIELDS, OTHER, ReportFigures, cases_range, land_neighbours
@@ -365,6 +366,9 @@ class ReportInputs:
     previous: pd.DataFrame | None = None     #: route points or lines of the previous round
     previous_year: str | None = None
     world_map: str = ""                      #: QGIS's world_map.gpkg (found through QGIS when empty)
+    #: what the inputs withheld: disclosure entries or logs (the summary's; the flows' and crossings' logs)
+    disclosure: list = field(default_factory=list)
+    duplicates: int | None = None            #: reports counted once (duplicates across organisations)
 
 
 # ------------------------------------------------------------------ pages ---
@@ -969,9 +973,7 @@ class Report:
                 (self.T("about_count_h"), [self.T("about_count")])]
         suppression = [self.T("about_suppression", n=self.t, k=self.withheld()) if self.t > 0
                        else self.T("about_suppression_off")]
-        statement = disclosure_statement(self.lang, self.t)
-        if statement:
-            suppression.append(statement)
+        suppression.append(disclosure_statement(self.disclosure_log(), self.lang, self.inp.duplicates))
         right = [(self.T("about_suppression_h"), suppression), (self.T("about_boundaries_h"),
                                                                  [self.T("about_boundaries")])]
         _set_text(layout, "body_left", _html(left), html=True)
@@ -979,6 +981,15 @@ class Report:
 
     def withheld(self) -> int:
         return self.fig.ledger.items
+
+    def disclosure_log(self):
+        """The report's disclosure log: what its inputs withheld (the regional summary it
+        makes, the flows and crossings it draws) and the list items and table cells
+        it printed without their count (core/publication.py)."""
+        ledger = self.fig.ledger
+        own = {"table": "report lists and tables", "threshold": int(self.t), "cells": int(ledger.items),
+               "primary": int(ledger.items) if self.t > 0 else 0, "complementary": 0, "withheld_cells": []}
+        return disclosure_log(*self.inp.disclosure, *([own] if self.t > 0 else []))
 
     # ---------------------------------------------------------------- the pages ---
     def pages(self) -> list[Page]:
@@ -1108,21 +1119,6 @@ def at_threshold(layer, threshold: int):
 
 
 # ------------------------------------------------------------------ hooks ---
-
-def disclosure_statement(language: str, threshold: int) -> str:
-    """The privacy developer's disclosure statement, when core.disclosure provides one."""
-    try:
-        from ..core import disclosure  # noqa: F401
-    except ImportError:
-        return ""
-    fn = getattr(disclosure, "statement", None) or getattr(disclosure, "disclosure_statement", None)
-    if fn is None:
-        return ""
-    try:
-        return str(fn(language=language, threshold=threshold))
-    except TypeError:
-        return ""
-
 
 def _destination_routes(table: pd.DataFrame) -> pd.Series:
     """Distinct routes per destination country of route points or route lines."""
