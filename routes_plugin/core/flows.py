@@ -590,7 +590,7 @@ def _publish_flows(flows, nodes, withheld, threshold, suppress_mode, breakdown_c
     for j, k in enumerate(_KINDS):
         cols = [NODE_MARGINS[k], *(["cases_low", "cases_high"] if k == "routes" else [])]
         mask = wn[:, j] & ~row_small
-        for c in cols:
+        for c in (c for c in cols if c in out.columns):
             out[c] = pd.to_numeric(out[c], errors="coerce").astype("Float64").mask(mask)
     node_pub = suppress(out, node_counts, threshold, suppress_mode, key_column="routes", label_columns=("name",))
     return pub, node_pub

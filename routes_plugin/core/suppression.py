@@ -51,7 +51,9 @@ def suppress(
       remaining small cells are blanked.
     - ``merge``: small rows are summed into one row labelled
       :data:`OTHER_LABEL` in ``label_columns``; if the merged row is itself
-      below the threshold it is dropped. Remaining small cells are blanked.
+      below the threshold, or would pin its rows to fewer than
+      :data:`PROTECTION_VALUES` values (:func:`merge_protects`), it is
+      dropped. Remaining small cells are blanked.
 
     A suppressed table carries the attribute ``attrs["suppressed_rows"]``
     (rows dropped or merged) and ``attrs["suppress_below"]``.
@@ -73,7 +75,8 @@ def suppress(
         out.attrs["suppressed_rows"] = int(small.sum())
         if mode == MERGE and len(small_rows):
             merged = {c: pd.to_numeric(small_rows[c], errors="coerce").sum(min_count=1) for c in count_columns}
-            if not is_suppressed(merged.get(key), threshold):
+            if not is_suppressed(merged.get(key), threshold) and \
+                    merge_protects(merged.get(key), int((keyvals[small] > 0).sum()), threshold):
                 row = {c: None for c in out.columns}
                 row.update(merged)
                 for c in label_columns:
@@ -95,6 +98,19 @@ def suppress(
         if mask.any():
             out[c] = vals.astype("Float64").mask(mask)
     return out
+
+
+def merge_protects(total, parts: int, threshold: int) -> bool:
+    """Whether an "other" row of ``total`` made of ``parts`` small rows keeps
+    each of them to at least :data:`PROTECTION_VALUES` possible values for a
+    reader who knows which rows were merged (another output of the run, or
+    the disclosure log, lists them): each lies in [1, threshold − 1] and they
+    add up to ``total``. E.g. 4 + 3 = 7 at threshold 5 pins both to 3 or 4."""
+    if total is None or pd.isna(total) or parts <= 0 or threshold <= 0:
+        return True
+    t, k, s = int(threshold), int(parts), float(total)
+    lo, hi = max(1.0, s - (k - 1) * (t - 1)), min(t - 1.0, s - (k - 1))
+    return np.floor(hi) - np.ceil(lo) + 1 >= protection_width(t) + 1
 
 
 def check_no_small_counts(table: pd.DataFrame, count_columns: Iterable[str], threshold: int) -> list[str]:
