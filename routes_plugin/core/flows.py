@@ -517,7 +517,7 @@ def aggregate_flows(
     for entry in protection.disclosure:
         entry["table"] = f"{entry['table']} ({level}, {mode})"
     return FlowResult(flows_out, node_out, long.reset_index(drop=True), skipped.reset_index(drop=True), report,
-                      [*protection.disclosure, breakdown_entry] if threshold > 0 else [])
+                      [*protection.disclosure, *([breakdown_entry] if breakdown else [])] if threshold > 0 else [])
 
 
 # ------------------------------------------------------------- protection ---
