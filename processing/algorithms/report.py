@@ -241,8 +241,7 @@ class Report(RoutesAlgorithm):
                 raise RoutesError(f"Report ({lang}): {err}") from err
             results[f"REPORT_{lang.upper()}"] = written
             feedback.pushInfo(f"{path.name}: {pages} pages.")
-        self.record_disclosure(steps, [driver.disclosure_log()] if languages else [],
-                               [results[f"REPORT_{lang.upper()}"] for lang in languages])
+            self.record_disclosure(steps, [driver.disclosure_log()], [written])  # what its About page states
         withheld = figures.ledger.items
         feedback.pushInfo(f"Small-count rule: {withheld} list entries or table cells with fewer than {threshold} "
                           "routes were not printed with their count.")

@@ -539,7 +539,9 @@ class Report:
         flows = result.flows
         if flows.empty:
             return None
-        self.fig.ledger.note(int(flows.attrs.get("suppressed_rows", 0)))
+        if not getattr(self.fig, "corridors_noted", False):  # once, though each language draws the map
+            self.fig.ledger.note(int(flows.attrs.get("suppressed_rows", 0)))
+            self.fig.corridors_noted = True
         layer = self._frame_layer(flows[["origin", "destination", "routes", "geometry"]], self.T("layer_corridors"),
                                   "corridors")
         if layer is not None:

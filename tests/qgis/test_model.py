@@ -47,3 +47,21 @@ def test_model_run_computes_the_summary_once(plugin, tmp_path, monkeypatch):
         context=context, feedback=QgsProcessingFeedback())
     assert calls == [1]
     assert len(list(out.glob("chapter_*_en.pdf"))) == len(list(out.glob("chapter_*_sw.pdf"))) == 8
+    # issue 16: the whole run's published tables audited together; every output has its disclosure log
+    import pyogrio
+
+    from trafficking_routes.routes_plugin.core import audit
+    from trafficking_routes.routes_plugin.core.publication import read_disclosure_log
+
+    names = ("flows", "nodes", "x", "summary")
+    frames = {n: pyogrio.read_dataframe(tmp_path / f"{n}.gpkg", read_geometry=False) for n in names}
+    result = audit.audit_frames(frames, 5)
+    assert audit.exposed(result).empty, audit.exposed(result).to_string()
+    assert (result["table"].str.startswith("flows ")).any()  # the flows' margins were understood
+    for name, table in (("flows", "flows (country, journey)"), ("nodes", "flow nodes (country, journey)"),
+                        ("x", "border crossings"), ("summary", "regional summary")):
+        log = read_disclosure_log(tmp_path / f"{name}.gpkg.disclosure.json")
+        assert table in set(log["table"]) and (log["threshold"] == 5).all()
+    for lang in ("en", "sw"):
+        log = read_disclosure_log(out / f"disclosure_log_{lang}.json")
+        assert {"regional summary", "chapter maps (items not drawn)"} <= set(log["table"])

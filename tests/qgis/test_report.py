@@ -112,6 +112,27 @@ def _layouts(demo, threshold, lang="en", previous=None):
     return driver, driver.build()
 
 
+def test_about_page_states_the_disclosure_log(reports, demo):
+    """Issue 16: the report's log (its summary, the crossings' log written beside them, its own lists) is written
+    beside each PDF and its figures are printed on "About the data", in both languages."""
+    import json
+
+    from trafficking_routes.routes_plugin.core.publication import disclosure_statement, read_disclosure_log
+
+    assert (demo["crossings"].parent / (demo["crossings"].name + ".disclosure.json")).is_file()
+    for lang, words in (("en", "further figures were withheld"), ("sw", "zimefichwa")):
+        pdf = Path(reports[f"REPORT_{lang.upper()}"])
+        side = pdf.with_name(pdf.name + ".disclosure.json")
+        log = read_disclosure_log(side)
+        assert {"regional summary", "border crossings", "report lists and tables"} <= set(log["table"])
+        assert log["complementary"].sum() > 0 and (log["threshold"] == 5).all()
+        assert json.loads(side.read_text(encoding="utf-8"))[0]["withheld_cells"] is not None
+        text = _text(pdf)
+        assert words in text
+        statement = " ".join(disclosure_statement(log, lang).split())
+        assert statement.split(".")[0] in text  # the first sentence, with the log's numbers
+
+
 def test_no_count_below_the_threshold_on_any_page(demo):
     """At a threshold of 10 the sample has many counts of 5–9 (corridors, transit points, airlines):
     none may reach a table cell, a generated sentence or a chart."""
