@@ -172,6 +172,7 @@ class Report(RoutesAlgorithm):
     @staticmethod
     def _duplicates(routes_file: str) -> int | None:
         """Reports folded into a route reported by another organisation (rejected_rows warnings)."""
+        import pandas as pd
         import pyogrio
 
         if not routes_file or "rejected_rows" not in {name for name, _ in pyogrio.list_layers(routes_file)}:
@@ -179,8 +180,10 @@ class Report(RoutesAlgorithm):
         rejected = pyogrio.read_dataframe(routes_file, layer="rejected_rows", read_geometry=False)
         if not len(rejected):
             return None
-        text = rejected.astype(str).agg(" ".join, axis=1)
-        return int(text.str.contains("counted once").sum()) or None
+        hits = pd.Series(False, index=rejected.index)
+        for c in rejected.columns:
+            hits |= rejected[c].astype(object).fillna("").astype(str).str.contains("counted once", regex=False)
+        return int(hits.sum()) or None
 
     def compute(self, parameters, context, steps):
         feedback = steps.next("Reading the route layers")
