@@ -223,7 +223,8 @@ def _add_flows(b: _Builder, f_out: str, flows: pd.DataFrame, n_out: str | None, 
             continue
         node_cells = {}
         for nid, (_, row) in zip(ids, nodes.iterrows()):
-            kinds = NODE_MARGINS if m == "routes" else ({"routes": m} if m in nodes.columns else {})
+            kinds = {k: c for k, c in NODE_MARGINS.items() if c in nodes.columns} if m == "routes" else \
+                ({"routes": m} if m in nodes.columns else {})
             node_cells[nid] = {k: b.cell(n_out, (f"flow nodes {n_out}", m, nid, k), row[NODE_MARGINS[k]]
                                          if m == "routes" else row[m]) for k, c in kinds.items()}
         gaps = {}
