@@ -22,10 +22,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "default_source": ("route reports of the anti-trafficking network", "ripoti za njia za mtandao wa kupambana na "
                        "usafirishaji haramu"),
     "years_unknown": ("(years not given)", "(miaka haijatolewa)"),
-    "suppressed_note": ("Counts below {n} are suppressed (shown as <{n}) to protect the people concerned; "
-                        "lists name only items with at least {n} routes.",
-                        "Idadi chini ya {n} zimefichwa (zinaonyeshwa kama <{n}) ili kulinda watu wanaohusika; "
-                        "orodha zinataja vitu vyenye njia {n} au zaidi pekee."),
+    "suppressed_note": ("Counts below {n}, and a few larger ones that totals would give away, are shown as <{n} "
+                        "to protect the people concerned; lists name only items with at least {n} routes.",
+                        "Idadi chini ya {n}, na chache kubwa zaidi ambazo jumla zingezifichua, zinaonyeshwa kama "
+                        "<{n} ili kulinda watu wanaohusika; orodha zinataja vitu vyenye njia {n} au zaidi pekee."),
     "not_suppressed_note": ("Counts are not suppressed in this chapter: do not publish it.",
                             "Idadi hazijafichwa katika sura hii: usiichapishe."),
     # table
@@ -412,12 +412,14 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "about_suppression_h": ("Small counts", "Idadi ndogo"),
     "about_suppression": ("To protect the people behind the data, no count below {n} is printed. Items with fewer "
                           "than {n} routes are left out of lists and maps or counted together as \"other (fewer "
-                          "than {n} each)\"; table cells below {n} show as \"<{n}\". In this report {k} list entries "
+                          "than {n} each)\"; table cells below {n} show as \"<{n}\", and so do a few larger counts that totals "
+                          "would otherwise give away. In this report {k} list entries "
                           "and table cells were withheld in this way.",
                           "Ili kulinda watu walio nyuma ya data, hakuna idadi chini ya {n} inayochapishwa. "
                           "Vipengele vyenye njia chini ya {n} vinaachwa nje ya orodha na ramani au vinahesabiwa "
                           "pamoja kama \"nyingine (chini ya {n} kila moja)\"; visanduku vya jedwali chini ya {n} "
-                          "vinaonyeshwa kama \"<{n}\". Katika ripoti hii vipengele na visanduku {k} vilifichwa "
+                          "vinaonyeshwa kama \"<{n}\", pamoja na idadi chache kubwa zaidi ambazo jumla zingezifichua. "
+                          "Katika ripoti hii vipengele na visanduku {k} vilifichwa "
                           "kwa njia hii."),
     "about_suppression_off": ("Counts are not suppressed in this report (threshold 0): it must not be published.",
                               "Idadi hazijafichwa katika ripoti hii (kiwango 0): haipaswi kuchapishwa."),
