@@ -153,8 +153,7 @@ class ChapterMaps(RoutesAlgorithm):
     def disclosure(self, parameters, context, summary, layers) -> list:
         """What the chapters print withheld: the regional summary's log (written beside the summary given,
         else made here) and the map items not drawn because of the small-count rule."""
-        from ...routes_plugin.core.export import export_entry
-        from ...routes_plugin.core.publication import log_of_output
+        from ...routes_plugin.core.publication import export_entry, log_of_output
         from ...routes_plugin.core.summary import COUNTS, KINDS
 
         entries = list(summary.disclosure)

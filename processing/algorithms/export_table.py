@@ -88,8 +88,7 @@ class ExportTable(RoutesAlgorithm):
                          self.parameterAsBool(parameters, self.INCLUDE_IDENTIFYING, context))
         except OSError as err:
             raise RoutesError(f"Cannot write {output}: {err.strerror or err}.") from err
-        from ...routes_plugin.core.export import export_entry
-        from ...routes_plugin.core.publication import log_of_output
+        from ...routes_plugin.core.publication import export_entry, log_of_output
 
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         upstream = log_of_output(layer.source()) if layer is not None else None

@@ -95,17 +95,3 @@ def export_table(table: pd.DataFrame, path, fmt: str | None = None, threshold: i
         frame.to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
-
-def export_entry(table: pd.DataFrame, name: str, threshold: int, count_fields: Sequence[str] | None = None) -> dict:
-    """The disclosure entry of an exported table whose own log is not at hand:
-    its blank count cells (withheld when the table was made; the export itself
-    withholds nothing, it refuses small counts), all counted as primary since
-    the table cannot tell primary from complementary cells."""
-    counts = [c for c in (count_columns(table.columns) if count_fields is None else count_fields) if c in table.columns]
-    label = next((c for c in ("region", "name", "flow_id", "crossing_id", "node_id") if c in table.columns), None)
-    blank = [f"{table[label].iloc[i] if label else i} | {c}" for c in counts
-             for i in range(len(table)) if pd.isna(table[c].iloc[i])] if threshold > 0 else []
-    return {"table": f"{name} (exported; blank cells)", "threshold": int(threshold),
-            "cells": int(len(table) * len(counts)), "measures": counts, "primary": len(blank), "complementary": 0,
-            "withheld_cells": sorted(map(str, blank))}
-

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -271,3 +272,23 @@ def disclosure_statement(log: pd.DataFrame, language: str = "en", duplicates: in
     if duplicates:
         parts.append(texts.text("disclosure_dedupe", language, duplicates=int(duplicates)))
     return " ".join(parts)
+
+
+def export_entry(table: pd.DataFrame, name: str, threshold: int, count_fields: Sequence[str] | None = None) -> dict:
+    """The disclosure entry of an exported table whose own log is not at hand:
+    its blank count cells (withheld when the table was made; the export itself
+    withholds nothing, it refuses small counts), all counted as primary since
+    the table cannot tell primary from complementary cells."""
+    counts = [c for c in (_count_columns(table.columns) if count_fields is None else count_fields) if c in table.columns]
+    label = next((c for c in ("region", "name", "flow_id", "crossing_id", "node_id") if c in table.columns), None)
+    blank = [f"{table[label].iloc[i] if label else i} | {c}" for c in counts
+             for i in range(len(table)) if pd.isna(table[c].iloc[i])] if threshold > 0 else []
+    return {"table": f"{name} (exported; blank cells)", "threshold": int(threshold),
+            "cells": int(len(table) * len(counts)), "measures": counts, "primary": len(blank), "complementary": 0,
+            "withheld_cells": sorted(map(str, blank))}
+
+
+def _count_columns(columns):
+    from .export import count_columns  # (the export's rule of which fields are counts)
+
+    return count_columns(columns)
