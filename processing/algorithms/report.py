@@ -44,7 +44,7 @@ class Report(RoutesAlgorithm):
     NAME = "report"
     DISPLAY_NAME = "Report (PDF, English and Kiswahili)"
     GROUP = "Chapters"
-    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "matplotlib", "babel")
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "openpyxl", "matplotlib", "babel")
     EXTRA_FLAGS = Qgis.ProcessingAlgorithmFlag.NoThreading  # layouts and project layers: the main thread
     STEPS = 4
 
