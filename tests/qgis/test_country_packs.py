@@ -114,6 +114,9 @@ def test_second_pack_loads_its_sample_and_exports_its_chapters(qgis_app, qgis_pr
                 touching[codes[country]].add(rid)
     with sqlite3.connect(summary_gpkg) as db:
         rows = dict(db.execute("select region, routes_any from summary").fetchall())
+    # the national row of a regional pack: the routes with a stop in any of its countries
+    national = rows.pop("total")
+    assert national == len(set().union(*touching.values()))
     assert set(rows) == set(codes.values())
     for region, n in rows.items():
         expected = len(touching[region])
