@@ -22,10 +22,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "default_source": ("route reports of the anti-trafficking network", "ripoti za njia za mtandao wa kupambana na "
                        "usafirishaji haramu"),
     "years_unknown": ("(years not given)", "(miaka haijatolewa)"),
-    "suppressed_note": ("Counts below {n}, and a few larger ones that totals would give away, are shown as <{n} "
-                        "to protect the people concerned; lists name only items with at least {n} routes.",
-                        "Idadi chini ya {n}, na chache kubwa zaidi ambazo jumla zingezifichua, zinaonyeshwa kama "
-                        "<{n} ili kulinda watu wanaohusika; orodha zinataja vitu vyenye njia {n} au zaidi pekee."),
+    "suppressed_note": ("Counts below {n} are suppressed (shown as <{n}, as are a few larger ones that totals would "
+                        "give away) to protect the people concerned; lists name only items with at least {n} routes.",
+                        "Idadi chini ya {n} zimefichwa (zinaonyeshwa kama <{n}, pamoja na chache kubwa zaidi ambazo "
+                        "jumla zingezifichua) ili kulinda watu wanaohusika; orodha zinataja vitu vyenye njia {n} au "
+                        "zaidi pekee."),
     "not_suppressed_note": ("Counts are not suppressed in this chapter: do not publish it.",
                             "Idadi hazijafichwa katika sura hii: usiichapishe."),
     # table
