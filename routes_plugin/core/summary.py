@@ -375,7 +375,9 @@ def summary_from_tables(regions: pd.DataFrame, breakdown: pd.DataFrame) -> Summa
         long[c] = pd.to_numeric(long[c], errors="coerce").round().astype("Int64")
     long["region"] = long["region"].astype(str)
     empty = pd.DataFrame()
-    return Summary(table, long, empty, empty, {}, int(thresholds[0]), unknown)
+    total = table["region"] == TOTAL_LABEL  # the national row is not a region (no chapter of its own)
+    return Summary(table[~total].reset_index(drop=True), long, empty, empty, {}, int(thresholds[0]), unknown,
+                   table[total].reset_index(drop=True))
 
 
 # ----------------------------------------------------------------- chapter ---
