@@ -504,3 +504,54 @@ def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX, region=None, home=None
     out = t.loc[chosen, ["name", "population", "geometry"]].copy()
     out["rank"] = np.arange(len(out))
     return out
+
+
+# ------------------------------------------------------------- destinations ---
+
+_FINAL_ROLES = ("exploitation", "destination")
+
+
+def route_ends(points: pd.DataFrame, route_ids) -> pd.DataFrame:
+    """The final place of each route: its place of exploitation, else its intended
+    destination, else its last stop (as routes:flowaggregation's journeys); one row
+    per route with ``route_id``, ``country``, ``lon``, ``lat``."""
+    pts = points[points["route_id"].isin(route_ids) & points.geometry.notna()]
+    if not len(pts):
+        return pd.DataFrame(columns=["route_id", "country", "lon", "lat"])
+    role = pts["role"].astype(str).str.lower()
+    rank = np.select([role == _FINAL_ROLES[0], role == _FINAL_ROLES[1]], [2, 1], 0)
+    order = pts.assign(_rank=rank, _seq=pd.to_numeric(pts.get("seq", 0), errors="coerce").fillna(0))
+    order = order.sort_values(["route_id", "_rank", "_seq"], kind="stable")
+    last = order.groupby("route_id").tail(1)
+    geo = last.geometry.to_crs("EPSG:4326") if last.crs is not None else last.geometry
+    return pd.DataFrame({"route_id": last["route_id"].to_numpy(), "country": last["country"].astype(str).to_numpy(),
+                         "lon": geo.x.to_numpy(), "lat": geo.y.to_numpy()})
+
+
+def destinations_abroad(points: pd.DataFrame, route_ids, home: str, threshold: int,
+                        countries: gpd.GeoSeries | None = None, country_names: dict | None = None) -> gpd.GeoDataFrame:
+    """Where a region's routes end outside the home country, for the destinations
+    inset: one point per destination country (its largest part's centroid, else
+    the mean of the route ends) with the distinct ``routes`` ending there and its
+    printed ``name``; countries below ``threshold`` are dropped (the number dropped
+    in ``attrs['suppressed']``), largest first. EPSG:4326."""
+    ends = route_ends(points, route_ids)
+    ends = ends[(ends["country"] != str(home)) & ends["country"].notna() & (ends["country"] != "nan")]
+    cols = ["country", "name", "routes"]
+    if not len(ends):
+        out = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs="EPSG:4326")
+        out.attrs["suppressed"] = 0
+        return out
+    table = ends.groupby("country").agg(routes=("route_id", "nunique"), lon=("lon", "mean"),
+                                        lat=("lat", "mean")).reset_index()
+    table = suppress(table, ["routes"], threshold, DROP)
+    dropped = int(table.attrs.get("suppressed_rows", 0))
+    table = table.sort_values(["routes", "country"], ascending=[False, True]).reset_index(drop=True)
+    where = _country_points(countries, table["country"], "EPSG:4326")
+    xy = [where.get(c, (x, y)) for c, x, y in zip(table["country"], table["lon"], table["lat"])]
+    names = country_names or {}
+    out = gpd.GeoDataFrame({"country": table["country"], "name": [names.get(c, c) for c in table["country"]],
+                            "routes": table["routes"].astype("int64")},
+                           geometry=[shapely.Point(x, y) for x, y in xy], crs="EPSG:4326")
+    out.attrs["suppressed"] = dropped
+    return out
