@@ -87,3 +87,56 @@ def test_model_outputs_on_the_canvas(tmp_path, qgis_window):
     names = [row["name"] for row in tree]
     assert any(n.startswith("Flows — ") and "level" in n for n in names), names
     assert any(n.startswith("Flow nodes — ") for n in names), names
+
+
+# ------------------------------------------------- the rules themselves, without a window
+
+def _memory(geometry, name, fields, rows):
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{geometry}?crs=EPSG:4326&" + "&".join(f"field={f}:string" for f in fields), name, "memory")
+    features = []
+    for i, values in enumerate(rows):
+        f = QgsFeature(layer.fields())
+        f.setAttributes(list(values))
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(36.8 + i, -1.3)) if geometry == "Point" else
+                      QgsGeometry.fromWkt("LINESTRING(36 -1, 37 -2)" if geometry == "LineString" else
+                                          "POLYGON((30 -5, 42 -5, 42 5, 30 5, 30 -5))"))
+        features.append(f)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def test_outputs_find_their_place_and_one_label_per_place(qgis_app):
+    from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextUtils, QgsProject
+
+    from trafficking_routes.routes_plugin.edge import styles
+
+    assert styles.size_legend_values(101) == [20, 50, 100] and styles.size_legend_values(29) == [5, 10, 20]
+    project = QgsProject.instance()
+    basemap = _memory("Polygon", "My basemap", ["name"], [("x",)])
+    places = _memory("Point", "Places", ["place", "precision"], [("Nairobi", "place"), ("Busia", "place")])
+    flows = _memory("LineString", "Flows", ["routes"], [("7",)])
+    nodes = _memory("Point", "Nodes", ["name", "level"], [("Nairobi", "region"), ("Kampala", "region")])
+    risk = _memory("Polygon", "Risk", ["region"], [("Coast",)])
+    for layer, qml in ((basemap, None), (places, "places"), (flows, "flows"), (nodes, "flow_nodes"),
+                       (risk, "regional_risk")):
+        if qml:
+            styles.apply_style(layer, qml)
+        project.addMapLayer(layer)  # each on top, as with no layer selected
+        styles.place_in_tree(project, layer)
+    order = [n.layer().name() for n in project.layerTreeRoot().findLayers()]
+    # surfaces below lines below points; the user's own layer keeps its place at the bottom
+    assert order == ["Places", "Nodes", "Flows", "Risk", "My basemap"], order
+    styles.one_label_per_place(project)
+
+    def label(layer, feature_index):
+        feature = list(layer.getFeatures())[feature_index]
+        context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+        context.setFeature(feature)
+        return QgsExpression(layer.labeling().settings().fieldName).evaluate(context)
+
+    assert label(nodes, 0) in (None, "") and label(nodes, 1) == "Kampala"  # Nairobi is the place's label
+    assert label(places, 0) == "Nairobi"
+    project.layerTreeRoot().findLayer(places.id()).setItemVisibilityChecked(False)
+    assert label(nodes, 0) == "Nairobi"  # the places are hidden: the node names it again
