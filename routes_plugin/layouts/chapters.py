@@ -316,7 +316,7 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
     frame = _item(layout, "summary_table")
     has_data = bool(summary.regions.set_index("region").loc[region, "has_data"])
     destinations = None
-    if layers.maps is not None and has_data:  # where the region's routes end abroad, under the locator
+    if layers.maps is not None and has_data:  # the region's destinations abroad, under the locator
         from .map_region import add_destinations_inset
 
         top = inset.pos().y() + inset.rect().height() + 2.5

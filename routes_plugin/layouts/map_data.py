@@ -508,35 +508,25 @@ def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX, region=None, home=None
 
 # ------------------------------------------------------------- destinations ---
 
-_FINAL_ROLES = ("exploitation", "destination")
-
-
-def route_ends(points: pd.DataFrame, route_ids) -> pd.DataFrame:
-    """The final place of each route: its place of exploitation, else its intended
-    destination, else its last stop (as routes:flowaggregation's journeys); one row
-    per route with ``route_id``, ``country``, ``lon``, ``lat``."""
-    pts = points[points["route_id"].isin(route_ids) & points.geometry.notna()]
-    if not len(pts):
-        return pd.DataFrame(columns=["route_id", "country", "lon", "lat"])
-    role = pts["role"].astype(str).str.lower()
-    rank = np.select([role == _FINAL_ROLES[0], role == _FINAL_ROLES[1]], [2, 1], 0)
-    order = pts.assign(_rank=rank, _seq=pd.to_numeric(pts.get("seq", 0), errors="coerce").fillna(0))
-    order = order.sort_values(["route_id", "_rank", "_seq"], kind="stable")
-    last = order.groupby("route_id").tail(1)
-    geo = last.geometry.to_crs("EPSG:4326") if last.crs is not None else last.geometry
-    return pd.DataFrame({"route_id": last["route_id"].to_numpy(), "country": last["country"].astype(str).to_numpy(),
-                         "lon": geo.x.to_numpy(), "lat": geo.y.to_numpy()})
+#: the stops that make a route's destination country, as in the chapter table (core.summary.route_items)
+_FINAL_ROLES = ("destination", "exploitation")
 
 
 def destinations_abroad(points: pd.DataFrame, route_ids, home: str, threshold: int,
                         countries: gpd.GeoSeries | None = None, country_names: dict | None = None) -> gpd.GeoDataFrame:
-    """Where a region's routes end outside the home country, for the destinations
-    inset: one point per destination country (its largest part's centroid, else
-    the mean of the route ends) with the distinct ``routes`` ending there and its
-    printed ``name``; countries below ``threshold`` are dropped (the number dropped
-    in ``attrs['suppressed']``), largest first. EPSG:4326."""
-    ends = route_ends(points, route_ids)
-    ends = ends[(ends["country"] != str(home)) & ends["country"].notna() & (ends["country"] != "nan")]
+    """Where a region's routes lead outside the home country, for the destinations
+    inset: one point per country holding an intended destination or a place of
+    exploitation of the routes ``route_ids`` (the chapter table's "top destination
+    countries"), at its largest part's centroid (else the mean of those stops),
+    with the distinct ``routes`` and its printed ``name``; countries below
+    ``threshold`` are dropped (how many in ``attrs['suppressed']``), largest first.
+    EPSG:4326."""
+    pts = points[points["route_id"].isin(route_ids) & points.geometry.notna()
+                 & points["role"].astype(str).str.lower().isin(_FINAL_ROLES) & points["country"].notna()]
+    pts = pts[pts["country"].astype(str) != str(home)]
+    geo = pts.geometry.to_crs("EPSG:4326") if pts.crs is not None else pts.geometry
+    ends = pd.DataFrame({"route_id": pts["route_id"].to_numpy(), "country": pts["country"].astype(str).to_numpy(),
+                         "lon": geo.x.to_numpy(), "lat": geo.y.to_numpy()})
     cols = ["country", "name", "routes"]
     if not len(ends):
         out = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs="EPSG:4326")

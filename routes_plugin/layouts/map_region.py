@@ -667,8 +667,8 @@ def style_destinations(layer, maps: RegionMaps) -> None:
 
 def add_destinations_inset(layout, rect: QRectF, maps: RegionMaps, region: str, base_layers=(), add_layer=None,
                            ident: str = "map_destinations"):
-    """A small map at ``rect`` (mm) of where ``region``'s routes end abroad: one
-    circle per destination country sized by routes (suppressed below the
+    """A small map at ``rect`` (mm) of where ``region``'s routes lead abroad: one
+    circle per destination country (as the chapter table counts them) sized by routes (suppressed below the
     threshold), the largest labelled, the home country and its region tinted
     (``base_layers``), with a title line above the map. None (nothing added)
     when no publishable route of the region ends abroad."""
