@@ -59,11 +59,14 @@ def build() -> QgsProcessingModelAlgorithm:
         "ALG_DESC": "Runs the whole chain on one tracker export: loads it into route layers (GeoPackage), "
                     "computes hotspot density, cross-border flows, border crossings and the regional summary, "
                     "and exports one chapter per Kenyan region in English and in Kiswahili (PDF, plus a combined "
-                    "PDF per language). Counts below the suppression threshold are never published.",
+                    "PDF per language) and the whole report (report_en.pdf, report_sw.pdf). Counts below the "
+                    "suppression threshold are never published.",
         "EXPORT": "The tracker export file (CSV or XLSX).",
         "OVERRIDES": "Optional place overrides CSV (name, country, lat, lon or name, target).",
         "SUPPRESS_BELOW": "Counts below this are suppressed in every published output (0 turns it off).",
         "DPI": "Resolution of the chapter PDFs.",
+        "PREVIOUS": "Optional route_lines or route_points of the previous round: adds 'What changed since <year>' "
+                    "to the report.",
     })
     model_input(m, QgsProcessingParameterFile("EXPORT", "Tracker export",
                                               fileFilter="Route exports (*.csv *.tsv *.txt *.xlsx)"),
@@ -113,6 +116,10 @@ def build() -> QgsProcessingModelAlgorithm:
     child(m, "report", "routes:report", "Report (English and Kiswahili)",
           {"ROUTES": Src.fromChildOutput("load", "OUTPUT"), "FLOWS": Src.fromChildOutput("flows", "OUTPUT"),
            "CROSSINGS": Src.fromChildOutput("crossings", "OUTPUT"), "DENSITY": Src.fromChildOutput("density", "OUTPUT"),
+           "SUMMARY": Src.fromChildOutput("summary", "OUTPUT"),
+           "BREAKDOWN": Src.fromChildOutput("summary", "OUTPUT_BREAKDOWN"),
+           "AIRLINES": Src.fromChildOutput("summary", "OUTPUT_AIRLINES"),
+           "RECRUITMENT": Src.fromChildOutput("summary", "OUTPUT_RECRUITMENT"),
            "EXPORT": Src.fromModelParameter("EXPORT"), "PREVIOUS": Src.fromModelParameter("PREVIOUS"),
            "LANGUAGE": Src.fromStaticValue(2), "SUPPRESS_BELOW": suppress, "DPI": Src.fromModelParameter("DPI")},
           [("OUTPUT", "Report")], 560, 610)

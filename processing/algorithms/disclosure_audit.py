@@ -26,7 +26,7 @@ from ..parameters import suppress_parameter
 class DisclosureAudit(RoutesAlgorithm):
     NAME, DISPLAY_NAME, GROUP = "disclosureaudit", "Disclosure audit (published tables)", "Export"
     TAGS = ("privacy", "suppression", "disclosure", "audit", "linear programming", "complementary")
-    REQUIRES = ("numpy", "pandas", "scipy")
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "scipy")
     STEPS = 3
     INPUT, SUPPRESS_BELOW, FAIL, OUTPUT = "INPUT", "SUPPRESS_BELOW", "FAIL_IF_EXPOSED", "OUTPUT"
     EXPOSED, WITHHELD, SENTENCE = "EXPOSED", "WITHHELD", "SENTENCE"

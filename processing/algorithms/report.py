@@ -40,11 +40,12 @@ class Report(RoutesAlgorithm):
     ROUTES, FLOWS, CROSSINGS, DENSITY = "ROUTES", "FLOWS", "CROSSINGS", "DENSITY"
     REGIONS, REGION_FIELD, EXPORT, PREVIOUS = "REGIONS", "REGION_FIELD", "EXPORT", "PREVIOUS"
     LANGUAGE, SOURCE, NETWORK, DPI, OUTPUT = "LANGUAGE", "SOURCE", "NETWORK", "DPI", "OUTPUT"
+    SUMMARY, BREAKDOWN, AIRLINES, RECRUITMENT = "SUMMARY", "BREAKDOWN", "AIRLINES", "RECRUITMENT"
 
     NAME = "report"
     DISPLAY_NAME = "Report (PDF, English and Kiswahili)"
     GROUP = "Chapters"
-    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "matplotlib", "babel")
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "openpyxl", "matplotlib", "babel")
     EXTRA_FLAGS = Qgis.ProcessingAlgorithmFlag.NoThreading  # layouts and project layers: the main thread
     STEPS = 4
 
@@ -73,6 +74,19 @@ class Report(RoutesAlgorithm):
         p.setHelp("The GeoPackage written by 'Load tracker export' (route_points, route_legs, route_lines). "
                   "The report aggregates it; no record is printed.")
         self.addParameter(p)
+        p = QgsProcessingParameterFeatureSource(self.SUMMARY, "Regional summary (computed once)",
+                                                [QgsProcessing.TypeVector], optional=True)
+        p.setHelp("The 'Regional summary' output of routes:regionalsummary, so the summary is computed once and "
+                  "the report prints exactly its numbers (give its breakdown and national airline and recruitment "
+                  "tables too). Empty: the summary is computed here from the route layers, as "
+                  "routes:regionalsummary would.")
+        self.addParameter(p)
+        for name, label in ((self.BREAKDOWN, "Regional breakdown"),
+                            (self.AIRLINES, "Airlines × destination (national)"),
+                            (self.RECRUITMENT, "Recruitment × exploitation (national)")):
+            p = QgsProcessingParameterFeatureSource(name, label, [QgsProcessing.TypeVector], optional=True)
+            p.setHelp(f"The '{label}' output of routes:regionalsummary; needed with Regional summary.")
+            self.addParameter(p)
         for name, label, kind, help_text in (
                 (self.FLOWS, "Flows", QgsProcessing.TypeVectorLine,
                  "Flow lines from 'Flow aggregation', drawn on the regional chapter maps."),
@@ -160,6 +174,27 @@ class Report(RoutesAlgorithm):
         orgs = {fold(v) for v in raw.frame["reporting_org"].dropna().astype(str) if v.strip()}
         return len(orgs) or None
 
+    def _given_summary(self, parameters, context, feedback, threshold: int):
+        """The summary computed once by routes:regionalsummary (None when not given)."""
+        from ...routes_plugin.core.summary import SummaryError, summary_from_tables
+
+        if self.parameterAsSource(parameters, self.SUMMARY, context) is None:
+            return None
+        tables = [self.parameterAsSource(parameters, name, context)
+                  for name in (self.SUMMARY, self.BREAKDOWN, self.AIRLINES, self.RECRUITMENT)]
+        if any(t is None for t in tables):
+            raise RoutesError("With 'Regional summary' give 'Regional breakdown', 'Airlines × destination (national)' "
+                              "and 'Recruitment × exploitation (national)' too (all outputs of routes:regionalsummary).")
+        try:
+            summary = summary_from_tables(*(source_to_frame(t, feedback) for t in tables))
+        except SummaryError as err:
+            raise RoutesError(str(err)) from err
+        if threshold > summary.threshold:
+            raise RoutesError(f"The regional summary given was suppressed below {summary.threshold}, but counts "
+                              f"below {threshold} are to be suppressed: run routes:regionalsummary again with "
+                              f"'Suppress counts below' = {threshold}.")
+        return summary
+
     def compute(self, parameters, context, steps):
         feedback = steps.next("Reading the route layers")
         from ...routes_plugin.layouts import chapters
@@ -175,8 +210,9 @@ class Report(RoutesAlgorithm):
         points, legs, lines = layers["route_points"], layers["route_legs"], layers["route_lines"]
         feedback = steps.next("Summarising")
         regions_layer, name_field, assign, country = region_layer(self, parameters, context)
+        given = self._given_summary(parameters, context, feedback, threshold)
         summary, figures, points, regions_layer = summarise(points, legs, lines, regions_layer, name_field, threshold,
-                                                            assign, country)
+                                                            assign, country, given)
 
         chapter_data = {"density": self.parameterAsRasterLayer(parameters, self.DENSITY, context),
                         "flows": self.parameterAsVectorLayer(parameters, self.FLOWS, context),
@@ -226,10 +262,11 @@ class Report(RoutesAlgorithm):
 
 
 def summarise(points, legs, lines, region_layer, name_field: str, threshold: int, assign: str = "region",
-              country=None):
+              country=None, given=None):
     """(summary, figures, points, region layer) of the route layers: the regional
-    summary as 'Regional summary' makes it (same regions, same rule) and every
-    figure of the report. ``region_layer`` None: the country pack's regions."""
+    summary as 'Regional summary' makes it (same regions, same rule; ``given``: the one
+    it made, not computed again) and every figure of the report. ``region_layer`` None:
+    the country pack's regions."""
     from ...routes_plugin.core.countries import pack as default_pack
     from ...routes_plugin.core.summary import SummaryError, assign_regions, regional_summary
     from ...routes_plugin.edge.countries import chapter_layer
@@ -244,14 +281,15 @@ def summarise(points, legs, lines, region_layer, name_field: str, threshold: int
     home = country.home_country or countries.pack().home_country
     try:
         if assign == "polygons":
-            summary = regional_summary(points.to_crs(regions.crs), regions, name_field, threshold=threshold)
+            summary = given if given is not None else regional_summary(points.to_crs(regions.crs), regions, name_field,
+                                                                         threshold=threshold)
             # the figures place stops by the same polygons as the summary
             points = points.assign(region=assign_regions(points.to_crs(regions.crs), regions, name_field))
         else:
             codes = dict(zip(regions[code_field].astype(str), regions[name_field].astype(str))) if code_field else None
             points, home = country.summary_points(points, codes)
-            summary = regional_summary(points, None, names=regions[name_field].astype(str).tolist(),
-                                       threshold=threshold, home_country=home)
+            summary = given if given is not None else regional_summary(
+                points, None, names=regions[name_field].astype(str).tolist(), threshold=threshold, home_country=home)
     except (SummaryError, ValueError) as err:
         raise RoutesError(str(err)) from err
     return summary, compute(points, legs, lines, summary, threshold, home=home), points, region_layer

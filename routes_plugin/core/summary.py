@@ -208,7 +208,7 @@ def regional_summary(points: pd.DataFrame, regions: gpd.GeoDataFrame | None = No
 
     inside = pd.DataFrame({"region": region, "route_id": points["route_id"],
                            "kind": points["role"].map(ROLE_KIND)})[region.notna()]
-    nat_mask = region.notna() if regions is not None else (points["country"] == home_country)
+    nat_mask = region.notna() if regions is not None else _in_home(points, home_country)
     nat_inside = pd.DataFrame({"region": TOTAL_LABEL, "route_id": points["route_id"],
                                "kind": points["role"].map(ROLE_KIND)})[nat_mask.to_numpy()]
     both = pd.concat([inside, nat_inside], ignore_index=True)
@@ -344,10 +344,13 @@ def wide(long: pd.DataFrame, row_field: str, col_field: str, value: str = "route
     return w.reset_index().rename_axis(columns=None)
 
 
-def summary_from_tables(regions: pd.DataFrame, breakdown: pd.DataFrame) -> Summary:
-    """The :class:`Summary` the chapters need, rebuilt from the published tables of
-    :func:`regional_summary` (its ``regions`` and ``breakdown`` outputs), so a
-    chapter run does not compute the summary again."""
+def summary_from_tables(regions: pd.DataFrame, breakdown: pd.DataFrame, airlines: pd.DataFrame | None = None,
+                        recruitment: pd.DataFrame | None = None) -> Summary:
+    """The :class:`Summary` the chapters and the report need, rebuilt from the published
+    tables of :func:`regional_summary` (its ``regions`` table with the national row,
+    ``breakdown`` and, for the report, the national ``airlines`` and ``recruitment``
+    tables), so a run does not compute the summary again. Only published (suppressed)
+    figures are read: the national figures are those of the national row."""
     missing = [c for c in ("region", "suppress_below", "has_data", *(f"{c}_{k}" for c in COUNTS for k in KINDS))
                if c not in regions.columns]
     if missing:
@@ -374,10 +377,29 @@ def summary_from_tables(regions: pd.DataFrame, breakdown: pd.DataFrame) -> Summa
     for c in COUNTS:
         long[c] = pd.to_numeric(long[c], errors="coerce").round().astype("Int64")
     long["region"] = long["region"].astype(str)
-    empty = pd.DataFrame()
-    total = table["region"] == TOTAL_LABEL  # the national row is not a region (no chapter of its own)
-    return Summary(table[~total].reset_index(drop=True), long, empty, empty, {}, int(thresholds[0]), unknown,
-                   table[total].reset_index(drop=True))
+    is_total = table["region"] == TOTAL_LABEL
+    national_row = table[is_total].reset_index(drop=True)
+    table = table[~is_total].reset_index(drop=True)
+    national = {}
+    if len(national_row):
+        row = national_row.iloc[0]
+        national = {c: (None if pd.isna(row[f"{c}_any"]) else int(row[f"{c}_any"])) for c in COUNTS}
+
+    def cross(frame, name):
+        if frame is None:
+            return pd.DataFrame()
+        frame = pd.DataFrame(frame.drop(columns=[c for c in ("geometry", "fid") if c in frame.columns]))
+        lacking = [c for c in COUNTS if c not in frame.columns]
+        if lacking:
+            raise SummaryError(f"The {name} table lacks the field(s) {', '.join(lacking)}: give the '{name}' output "
+                               "of routes:regionalsummary.")
+        for c in COUNTS:
+            frame[c] = pd.to_numeric(frame[c], errors="coerce").round().astype("Int64")
+        return frame.reset_index(drop=True)
+
+    return Summary(table, long, cross(airlines, "Airlines × destination (national)"),
+                   cross(recruitment, "Recruitment × exploitation (national)"), national, int(thresholds[0]), unknown,
+                   national_row)
 
 
 # ----------------------------------------------------------------- chapter ---

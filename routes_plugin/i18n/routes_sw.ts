@@ -76,6 +76,14 @@
       <translation>Maeneo yasiyojulikana</translation>
     </message>
     <message>
+      <source>The country pack: its home country looks up transit points, its place overrides are used when you give none. Default: the plugin setting.</source>
+      <translation>Kifurushi cha nchi: nchi yake ya nyumbani hutumika kutafuta maeneo ya kupitia, na marekebisho yake ya maeneo hutumika usipotoa yako. Chaguo-msingi: mpangilio wa programu-jalizi.</translation>
+    </message>
+    <message>
+      <source>Country pack</source>
+      <translation>Kifurushi cha nchi</translation>
+    </message>
+    <message>
       <source>from the country pack</source>
       <translation>kutoka kwenye kifurushi cha nchi</translation>
     </message>

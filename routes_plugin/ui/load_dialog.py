@@ -121,6 +121,17 @@ class LoadDialog(QDialog):
         self.unresolved.addItems([tr("Reject the row"), tr("Keep the place at country level (flagged)")])
         self.unresolved.setToolTip(tr("What to do with a place that is unknown or matches several places."))
         form.addRow(tr("Unknown places"), self.unresolved)
+        from ..core.countries import packs
+        from ..edge.settings import country_default
+
+        self.country = QComboBox()
+        self.country.setObjectName("routesCountry")
+        for pack_id, spec in packs().items():
+            self.country.addItem(f"{spec.name()} ({pack_id})", pack_id)
+        self.country.setCurrentIndex(max(0, self.country.findData(country_default())))
+        self.country.setToolTip(tr("The country pack: its home country looks up transit points, its place "
+                                   "overrides are used when you give none. Default: the plugin setting."))
+        form.addRow(tr("Country pack"), self.country)
         self.home = QLineEdit("")
         self.home.setPlaceholderText(tr("from the country pack"))
         self.home.setToolTip(tr("Transit points are looked up in the origin's country, then in this country "
@@ -194,13 +205,24 @@ class LoadDialog(QDialog):
             fields.setdefault(field, []).insert(0, header)
         return {**base, "fields": {f: a for f, a in fields.items() if a}}
 
+    def pack(self):
+        from ..core.countries import pack
+
+        return pack(self.country.currentData() or None)
+
     def options(self) -> dict:
+        """The core load's options, as routes:loadtrackerexport sets them from its parameters."""
         sheet = self.sheet.currentText().strip()
         return dict(sheet=int(sheet) if sheet.isdigit() else (sheet or None),
                     fmt=FORMATS[self.format.currentIndex()],
                     uncertain=UNCERTAIN[self.uncertain.currentIndex()],
                     unresolved=("reject", "country")[self.unresolved.currentIndex()],
-                    home_country=self.home.text().strip() or None)
+                    home_country=self.home.text().strip() or self.pack().home_country)
+
+    def overrides_path(self):
+        """The overrides chosen, else the country pack's own (as the algorithm does)."""
+        country = self.pack()
+        return self.overrides.filePath() or (str(country.overrides) if country.overrides else None)
 
     # -- preview: the core load on the first rows, nothing written
     def preview(self):
@@ -213,7 +235,7 @@ class LoadDialog(QDialog):
             return False
         QgsApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            result = load_export(path, profile=self._profile(), overrides=self.overrides.filePath() or None,
+            result = load_export(path, profile=self._profile(), overrides=self.overrides_path(),
                                  row_limit=PREVIEW_ROWS, **self.options())
         except (ReadError, ValueError) as e:
             self.alert.setText(str(e))
@@ -317,7 +339,8 @@ class LoadDialog(QDialog):
             "UNCERTAIN": self.uncertain.currentIndex(),
             "OVERRIDES": self.overrides.filePath() or None,
             "UNRESOLVED": self.unresolved.currentIndex(),
-            "HOME_COUNTRY": o["home_country"] or "",
+            "COUNTRY": self.country.currentData() or "",
+            "HOME_COUNTRY": self.home.text().strip(),
             "INCLUDE_IDENTIFYING": self.identifying.isChecked(),
             "OUTPUT": self.output.filePath() or "TEMPORARY_OUTPUT",
         }

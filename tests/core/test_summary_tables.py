@@ -28,10 +28,20 @@ def test_chapter_tables_from_written_tables_equal_the_computed_ones(points, tmp_
     computed = sm.regional_summary(points, names=[], threshold=threshold)
     assert ("Coast", "origin") in computed.unknown_cases
     path = tmp_path / "summary.gpkg"
-    write_geopackage({"summary": computed.regions, "breakdown": computed.breakdown}, path)
-    rebuilt = sm.summary_from_tables(pyogrio.read_dataframe(path, layer="summary"),
-                                     pyogrio.read_dataframe(path, layer="breakdown"))
+    write_geopackage({"summary": computed.published_regions(), "breakdown": computed.breakdown,
+                      "airlines": computed.airlines, "recruitment": computed.recruitment}, path)
+    rebuilt = sm.summary_from_tables(*(pyogrio.read_dataframe(path, layer=n)
+                                       for n in ("summary", "breakdown", "airlines", "recruitment")))
     assert rebuilt.threshold == threshold
+    # the national row is the national row again, not a region; the national tables come back as published
+    assert rebuilt.regions["region"].tolist() == computed.regions["region"].tolist()
+    assert rebuilt.national_row["region"].tolist() == [sm.TOTAL_LABEL]
+    assert rebuilt.national["routes"] == (None if computed.national_row["routes_any"].isna().all()
+                                          else int(computed.national_row["routes_any"].iloc[0]))
+    for name in ("airlines", "recruitment"):
+        mine, theirs = getattr(rebuilt, name), getattr(computed, name)
+        assert len(mine) == len(theirs) and mine["routes"].isna().sum() == theirs["routes"].isna().sum()
+        assert mine["routes"].sum() == theirs["routes"].sum()
     for region in computed.regions["region"]:
         for language in ("en", "sw"):
             assert sm.chapter_table(rebuilt, region, language) == sm.chapter_table(computed, region, language)

@@ -35,7 +35,7 @@ def test_every_key_is_defined_once_across_the_tables():
 
 
 def test_both_languages_carry_the_same_placeholders():
-    field = re.compile(r"{(\w+)")
+    field = re.compile(r"{(\w+?)(?:_cap)?[}:!]")   # {role_cap}: the same value, capitalised where English starts with it
     for key, (en, sw) in texts.TEXTS.items():
         assert en.strip() and sw.strip(), key
         assert set(field.findall(en)) == set(field.findall(sw)), key

@@ -67,14 +67,16 @@ def test_country_setting_is_every_country_parameter_default(qgis_app):
     try:
         QgsSettings().setValue(COUNTRY_SETTING, "HOA")
         assert country_default() == "HOA"
-        seen = 0
+        seen = set()
         for cls in algorithm_classes():
             alg = cls()
             alg.initAlgorithm()
             if alg.parameterDefinition("COUNTRY") is not None:
-                assert alg.parameterDefinition("COUNTRY").defaultValue() == "HOA"
-                seen += 1
-        assert seen == 3   # load, regional summary, chapters
+                assert alg.parameterDefinition("COUNTRY").defaultValue() == "HOA", alg.name()
+                seen.add(alg.name())
+        # the pack gives the home country, the regions or the default study area of each of these
+        assert seen == {"loadtrackerexport", "regionalsummary", "chaptermaps", "report", "hotspotdensity",
+                        "hotspotsignificance"}
         QgsSettings().setValue(COUNTRY_SETTING, "XYZ")
         assert country_default() == "KEN"   # a setting naming no pack falls back to the default pack
     finally:
@@ -112,6 +114,9 @@ def test_second_pack_loads_its_sample_and_exports_its_chapters(qgis_app, qgis_pr
                 touching[codes[country]].add(rid)
     with sqlite3.connect(summary_gpkg) as db:
         rows = dict(db.execute("select region, routes_any from summary").fetchall())
+    # the national row of a regional pack: the routes with a stop in any of its countries
+    national = rows.pop("total")
+    assert national == len(set().union(*touching.values()))
     assert set(rows) == set(codes.values())
     for region, n in rows.items():
         expected = len(touching[region])

@@ -96,3 +96,25 @@ def test_help_points_into_docs(dialog):
     from trafficking_routes.routes_plugin.ui.load_dialog import HELP_DOC
 
     assert HELP_DOC.exists() and HELP_DOC.parent.name == "docs"
+
+
+def test_country_pack_chosen_in_the_dialog_is_the_loads(dialog):
+    """The dialog offers every shipped pack (default: the plugin setting), and the preview
+    uses what the load will: the pack's home country and its default overrides."""
+    from trafficking_routes.routes_plugin.core.countries import packs
+    from trafficking_routes.routes_plugin.edge.settings import country_default
+
+    offered = [dialog.country.itemData(i) for i in range(dialog.country.count())]
+    assert offered == list(packs()) and dialog.country.currentData() == country_default()
+    hoa = packs()["HOA"]
+    dialog.input.setFilePath(str(hoa.sample))
+    dialog.country.setCurrentIndex(dialog.country.findData("HOA"))
+    params = dialog.parameters()
+    assert params["COUNTRY"] == "HOA" and params["HOME_COUNTRY"] == ""
+    assert dialog.options()["home_country"] == hoa.home_country == "ETH"
+    assert dialog.overrides_path() is None                    # the HOA pack has no overrides
+    assert dialog.preview()
+    report = dialog.result.report
+    assert report["rows_in"] == report["rows_mapped"] + report["rows_rejected"] and report["rows_rejected"] == 0
+    dialog.country.setCurrentIndex(dialog.country.findData("KEN"))
+    assert dialog.overrides_path() == str(packs()["KEN"].overrides)

@@ -15,8 +15,8 @@ def test_model_id_and_one_summary_passed_on(plugin):
     assert model is not None and " " not in model.id() and model.displayName() == "Export to chapters"
     children = {c.childId(): c for c in model.childAlgorithms().values()}
     summaries = [c for c in children.values() if c.algorithmId() == "routes:regionalsummary"]
-    chapters = [c for c in children.values() if c.algorithmId() == "routes:chaptermaps"]
-    assert len(summaries) == 1 and len(chapters) == 2
+    chapters = [c for c in children.values() if c.algorithmId() in ("routes:chaptermaps", "routes:report")]
+    assert len(summaries) == 1 and len(chapters) == 3   # two languages of chapters, one report
     for c in chapters:
         sources = c.parameterSources()
         for param, output in (("SUMMARY", "OUTPUT"), ("BREAKDOWN", "OUTPUT_BREAKDOWN")):
@@ -43,7 +43,9 @@ def test_model_run_computes_the_summary_once(plugin, tmp_path, monkeypatch):
         "flows:Flow nodes": str(tmp_path / "nodes.gpkg"), "crossings:Border crossings": str(tmp_path / "x.gpkg"),
         "summary:Regional summary": str(tmp_path / "summary.gpkg"),
         "summary:Regional risk": str(tmp_path / "risk.gpkg"),
-        "chapters_en:Chapters (English)": str(out), "chapters_sw:Chapters (Kiswahili)": str(out)},
+        "chapters_en:Chapters (English)": str(out), "chapters_sw:Chapters (Kiswahili)": str(out),
+        "report:Report": str(tmp_path / "report")},
         context=context, feedback=QgsProcessingFeedback())
     assert calls == [1]
     assert len(list(out.glob("chapter_*_en.pdf"))) == len(list(out.glob("chapter_*_sw.pdf"))) == 8
+    assert (tmp_path / "report" / "report_en.pdf").is_file() and (tmp_path / "report" / "report_sw.pdf").is_file()

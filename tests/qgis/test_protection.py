@@ -280,12 +280,14 @@ def test_whole_chain_runs_without_network(tmp_path):
          f"flows:Flows={out / 'flows.gpkg'}", f"flows:Flow nodes={out / 'flow_nodes.gpkg'}",
          f"crossings:Border crossings={out / 'crossings.gpkg'}",
          f"summary:Regional summary={out / 'summary.gpkg'}", f"summary:Regional risk={out / 'risk.gpkg'}",
-         f"chapters_en:Chapters (English)={out / 'chapters'}", f"chapters_sw:Chapters (Kiswahili)={out / 'chapters'}"],
+         f"chapters_en:Chapters (English)={out / 'chapters'}", f"chapters_sw:Chapters (Kiswahili)={out / 'chapters'}",
+         f"report:Report={out / 'report'}"],
         tmp_path / "home", netns=True)
     log = ran.stdout + ran.stderr
     assert ran.returncode == 0, log[-3000:]
     assert "Traceback" not in log
     assert len(list((out / "chapters").glob("chapter_*_en.pdf"))) == 8
+    assert {p.name for p in (out / "report").glob("report_*.pdf")} == {"report_en.pdf", "report_sw.pdf"}
     for name in ("flows", "flow_nodes", "crossings", "summary", "risk"):
         assert small_counts(out / f"{name}.gpkg") == []
 
