@@ -17,7 +17,7 @@ from ..base import RoutesAlgorithm
 from ..parameters import add_suppression_parameters, report_skips, suppress_mode
 
 COLUMNS = ["route_id", "source_row", "leg_seq", "from_country", "to_country", "from_place", "to_place",
-           "from_key", "to_key", "from_role", "to_role", "cases_low", "cases_high", "transport_modes"]
+           "from_key", "to_key", "from_role", "to_role", "cases_low", "cases_high", "transport_modes", "mode"]
 
 
 class BorderCrossings(RoutesAlgorithm):

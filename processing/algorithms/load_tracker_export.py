@@ -34,6 +34,14 @@ LAYERS = {
     "places": ("PLACES", Qgis.ProcessingSourceType.VectorPoint, "places"),
     "rejected_rows": ("REJECTED_ROWS", Qgis.ProcessingSourceType.Vector, None),
 }
+#: the layers' names on the canvas: what they hold, and at which level
+CANVAS_NAMES = {
+    "route_points": "Route points — one per stop",
+    "route_legs": "Route legs — stop to stop",
+    "route_lines": "Route lines — one per route",
+    "places": "Places — on the routes",
+    "rejected_rows": "Rejected rows",
+}
 
 
 class LoadTrackerExport(RoutesAlgorithm):
@@ -168,7 +176,7 @@ class LoadTrackerExport(RoutesAlgorithm):
             source, provider = (postgis_layer_uri(uri, layer), "postgres") if uri else (f"{output}|layername={layer}", "ogr")
             outputs[out_id] = source
             if context.project() is not None:
-                load_on_completion(context, source, layer, style, out_id, provider)
+                load_on_completion(context, source, CANVAS_NAMES[layer], style, out_id, provider)
         return outputs
 
 

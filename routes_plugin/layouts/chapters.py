@@ -314,8 +314,21 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
         legend.updateLegend()
         _fit_legend(legend)
     frame = _item(layout, "summary_table")
+    has_data = bool(summary.regions.set_index("region").loc[region, "has_data"])
+    destinations = None
+    if layers.maps is not None and has_data:  # the region's destinations abroad, under the locator
+        from .map_region import add_destinations_inset
+
+        top = inset.pos().y() + inset.rect().height() + 2.5
+        bottom = frame.pos().y() - 3.0
+        if bottom - top >= 24:
+            destinations = add_destinations_inset(
+                layout, QRectF(inset.pos().x(), top, inset.rect().width(), bottom - top), layers.maps, region,
+                [region_layer, *([layers.countries] if layers.countries else [])], layers._add)
     _below(frame, legend)
     _below(frame, inset)
+    if destinations is not None:
+        _below(frame, destinations)
     table = frame.multiFrame()
     rows = chapter_table(summary, region, language)
     columns = table.columns()
@@ -327,7 +340,6 @@ def build_layout(project, template: QDomDocument, region: str, layers: ChapterLa
     note_rect = QRectF(main.pos().x(), main.pos().y() + main.rect().height() + 0.8, main.rect().width(), 7)
     add_disclaimer(layout, note_rect, language).setText(
         " ".join(map_notes) + ("\n" if map_notes else "") + texts.text("disclaimer", language))
-    has_data = bool(summary.regions.set_index("region").loc[region, "has_data"])
     note = _item(layout, "no_data_note")
     note.setText(texts.text("no_data", language, region=shown))
     note.setVisibility(not has_data)

@@ -504,3 +504,44 @@ def _towns(towns, crs, inner, places, frame, n=TOWNS_MAX, region=None, home=None
     out = t.loc[chosen, ["name", "population", "geometry"]].copy()
     out["rank"] = np.arange(len(out))
     return out
+
+
+# ------------------------------------------------------------- destinations ---
+
+#: the stops that make a route's destination country, as in the chapter table (core.summary.route_items)
+_FINAL_ROLES = ("destination", "exploitation")
+
+
+def destinations_abroad(points: pd.DataFrame, route_ids, home: str, threshold: int,
+                        countries: gpd.GeoSeries | None = None, country_names: dict | None = None) -> gpd.GeoDataFrame:
+    """Where a region's routes lead outside the home country, for the destinations
+    inset: one point per country holding an intended destination or a place of
+    exploitation of the routes ``route_ids`` (the chapter table's "top destination
+    countries"), at its largest part's centroid (else the mean of those stops),
+    with the distinct ``routes`` and its printed ``name``; countries below
+    ``threshold`` are dropped (how many in ``attrs['suppressed']``), largest first.
+    EPSG:4326."""
+    pts = points[points["route_id"].isin(route_ids) & points.geometry.notna()
+                 & points["role"].astype(str).str.lower().isin(_FINAL_ROLES) & points["country"].notna()]
+    pts = pts[pts["country"].astype(str) != str(home)]
+    geo = pts.geometry.to_crs("EPSG:4326") if pts.crs is not None else pts.geometry
+    ends = pd.DataFrame({"route_id": pts["route_id"].to_numpy(), "country": pts["country"].astype(str).to_numpy(),
+                         "lon": geo.x.to_numpy(), "lat": geo.y.to_numpy()})
+    cols = ["country", "name", "routes"]
+    if not len(ends):
+        out = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs="EPSG:4326")
+        out.attrs["suppressed"] = 0
+        return out
+    table = ends.groupby("country").agg(routes=("route_id", "nunique"), lon=("lon", "mean"),
+                                        lat=("lat", "mean")).reset_index()
+    table = suppress(table, ["routes"], threshold, DROP)
+    dropped = int(table.attrs.get("suppressed_rows", 0))
+    table = table.sort_values(["routes", "country"], ascending=[False, True]).reset_index(drop=True)
+    where = _country_points(countries, table["country"], "EPSG:4326")
+    xy = [where.get(c, (x, y)) for c, x, y in zip(table["country"], table["lon"], table["lat"])]
+    names = country_names or {}
+    out = gpd.GeoDataFrame({"country": table["country"], "name": [names.get(c, c) for c in table["country"]],
+                            "routes": table["routes"].astype("int64")},
+                           geometry=[shapely.Point(x, y) for x, y in xy], crs="EPSG:4326")
+    out.attrs["suppressed"] = dropped
+    return out

@@ -642,6 +642,102 @@ def add_region_map(layout, rect: QRectF, maps: RegionMaps, region: str, base_lay
     return result
 
 
+# ------------------------------------------------------------ destinations ---
+
+#: circle sizes (mm) of the destinations inset, by the national place classes
+INSET_SIZES = (1.6, 2.4, 3.3, 4.3, 5.4)
+INSET_LABELS = 6
+
+
+def style_destinations(layer, maps: RegionMaps) -> None:
+    """Circles by routes (the national classes, small), labelled "Saudi Arabia 24" for the largest."""
+    sizes = INSET_SIZES[:len(maps.place_classes)]
+    symbol = _circle(ROLE_COLOURS[md.ROLE_DESTINATION])
+    symbol.setOpacity(0.85)
+    symbol.setDataDefinedSize(QgsProperty.fromExpression(_class_case("routes", maps.place_classes, sizes)))
+    renderer = QgsSingleSymbolRenderer(symbol)
+    layer.setRenderer(renderer)
+    _labels(layer, "label", _format(5.5, bold=True, buffer=0.6), 6, distance=0.5, is_expression=False)
+    pal = layer.labeling().settings()
+    pal.autoWrapLength = 18   # "United Arab / Emirates (24)": two short lines fit between the circles
+    # the largest destinations are labelled first (the rows come largest first)
+    pal.dataDefinedProperties().setProperty(QgsPalLayerSettings.Property.Priority,
+                                            QgsProperty.fromExpression('10 - min(9, "rank")'))
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(pal))
+
+
+def add_destinations_inset(layout, rect: QRectF, maps: RegionMaps, region: str, base_layers=(), add_layer=None,
+                           ident: str = "map_destinations"):
+    """A small map at ``rect`` (mm) of where ``region``'s routes lead abroad: one
+    circle per destination country (as the chapter table counts them) sized by routes (suppressed below the
+    threshold), the largest labelled, the home country and its region tinted
+    (``base_layers``), with a title line above the map. None (nothing added)
+    when no publishable route of the region ends abroad."""
+    from qgis.PyQt.QtCore import Qt
+
+    ids = md.region_route_ids(maps.points, maps.region_of_point, region)
+    dest = md.destinations_abroad(maps.points, ids, maps.home, maps.threshold, maps.countries, maps.country_names)
+    if dest.attrs.get("suppressed") and maps.threshold > 0:
+        maps.log.append(f"{region}: " + maps.text("suppressed_items", n=dest.attrs["suppressed"], t=maps.threshold))
+    if not len(dest):
+        return None
+    dest = dest.assign(label=[f"{n} ({r})" if i < INSET_LABELS else None
+                              for i, (n, r) in enumerate(zip(dest["name"], dest["routes"]))],
+                       rank=range(len(dest)))
+    wgs = QgsCoordinateReferenceSystem("EPSG:4326")
+    layer = frame_to_layer(dest, maps.text("layer_destinations"), "Point", wgs)
+    style_destinations(layer, maps)
+    add = add_layer or (lambda lay: maps.project.addMapLayer(lay, False))
+    add(layer)
+    drawn = [layer]
+    own = maps.points[maps.region_of_point == region]
+    if len(own):  # thin arcs from the region to each destination
+        import geopandas as gpd
+        import numpy as np
+
+        own = own.to_crs("EPSG:4326")
+        x0, y0 = float(own.geometry.x.median()), float(own.geometry.y.median())
+        arcs = md.flow_lines(np.full(len(dest), x0), np.full(len(dest), y0), dest.geometry.x.to_numpy(),
+                             dest.geometry.y.to_numpy(), "curved", 0.15)
+        arc_layer = frame_to_layer(gpd.GeoDataFrame({"routes": dest["routes"].to_numpy()}, geometry=list(arcs),
+                                                    crs="EPSG:4326"), maps.text("layer_destinations"), "LineString", wgs)
+        line = QgsLineSymbol.createSimple({"line_color": "165,15,21,150", "line_width": "0.25"})
+        arc_layer.setRenderer(QgsSingleSymbolRenderer(line))
+        add(arc_layer)
+        drawn.append(arc_layer)
+    title = QgsLayoutItemLabel(layout)
+    title.setId(f"{ident}_title")
+    layout.addLayoutItem(title)
+    title.attemptMove(QgsLayoutPoint(rect.x(), rect.y()))
+    title.attemptResize(QgsLayoutSize(rect.width(), 4.2))
+    title.setTextFormat(_format(7.0, bold=True, buffer=0))
+    title.setText(maps.text("inset_destinations"))
+    title.setVAlign(Qt.AlignmentFlag.AlignBottom)
+    item = QgsLayoutItemMap(layout)
+    item.setId(ident)
+    layout.addLayoutItem(item)
+    item.attemptMove(QgsLayoutPoint(rect.x(), rect.y() + 4.7))
+    item.attemptResize(QgsLayoutSize(rect.width(), rect.height() - 4.7))
+    item.setFrameEnabled(True)
+    item.setCrs(wgs)
+    item.setLayers([*drawn, *base_layers])
+    item.setKeepLayerSet(True)
+    # the home country and every destination, with room for the circles and labels
+    extent = QgsRectangle()
+    extent.setMinimal()
+    for f in layer.getFeatures():
+        extent.combineExtentWith(f.geometry().boundingBox())
+    home = maps.countries.loc[maps.home].bounds if maps.countries is not None and maps.home in maps.countries.index \
+        else None
+    if home is not None:
+        extent.combineExtentWith(QgsRectangle(*home))
+    pad = max(extent.width(), extent.height(), 10.0) * 0.12  # more room above: labels sit above their circles
+    extent = QgsRectangle(extent.xMinimum() - pad, extent.yMinimum() - pad, extent.xMaximum() + pad,
+                          extent.yMaximum() + 1.6 * pad)
+    _zoom(item, extent)
+    return item
+
+
 # ------------------------------------------------------------------ inputs ---
 
 def read_legs(legs_layer, points_layer):

@@ -84,7 +84,7 @@
   </renderer-v2>
   <labeling type="simple">
     <settings calloutType="simple">
-      <text-style isExpression="0" fontWeight="50" fontFamily="DejaVu LGC Sans" fontSizeMapUnitScale="3x:0,0,0,0,0,0" fontLetterSpacing="0" textOrientation="horizontal" fontSize="8" fontItalic="0" fontKerning="1" previewBkgrdColor="255,255,255,255" textOpacity="1" namedStyle="" allowHtml="0" fieldName="place" textColor="0,0,0,255" capitalization="0" multilineHeight="1" fontWordSpacing="0" useSubstitutions="0" blendMode="0" fontStrikeout="0" fontUnderline="0" fontSizeUnit="Point" legendString="Aa">
+      <text-style isExpression="1" fontWeight="50" fontFamily="DejaVu LGC Sans" fontSizeMapUnitScale="3x:0,0,0,0,0,0" fontLetterSpacing="0" textOrientation="horizontal" fontSize="8" fontItalic="0" fontKerning="1" previewBkgrdColor="255,255,255,255" textOpacity="1" namedStyle="" allowHtml="0" fieldName="CASE WHEN &quot;precision&quot; IN (&apos;region&apos;, &apos;country&apos;, &apos;territory&apos;, &apos;world_region&apos;) THEN &quot;place&quot; || &apos; (area)&apos; ELSE &quot;place&quot; END" textColor="0,0,0,255" capitalization="0" multilineHeight="1" fontWordSpacing="0" useSubstitutions="0" blendMode="0" fontStrikeout="0" fontUnderline="0" fontSizeUnit="Point" legendString="Aa">
         <families/>
         <text-buffer bufferNoFill="1" bufferColor="255,255,255,255" bufferJoinStyle="128" bufferOpacity="1" bufferDraw="1" bufferBlendMode="0" bufferSize="0.80000000000000004" bufferSizeMapUnitScale="3x:0,0,0,0,0,0" bufferSizeUnits="MM"/>
         <text-mask maskSizeMapUnitScale="3x:0,0,0,0,0,0" maskSize="1.5" maskSizeUnits="MM" maskOpacity="1" maskType="0" maskEnabled="0" maskedSymbolLayers="" maskJoinStyle="128"/>

@@ -114,3 +114,31 @@ def test_coast_towns_one_label_per_place(layers):
     names = [fold(n) for n in [*data["places"].dropna(subset=["label"])["name"], *data["towns"]["name"],
                                *crossing_names]]
     assert len(names) == len(set(names)), "a place is labelled twice"
+
+
+def _stops(rows):
+    import geopandas as gpd
+
+    frame = pd.DataFrame(rows, columns=["route_id", "seq", "role", "country", "x", "y"])
+    return gpd.GeoDataFrame(frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]),
+                            crs="EPSG:4326")
+
+
+def test_destinations_abroad_as_the_chapter_table_suppressed_largest_first():
+    rows = []
+    for r in range(1, 9):     # 8 routes Mombasa -> Riyadh (intended destination), via Nairobi
+        rows += [(r, 1, "origin", "KEN", 39.7, -4.0), (r, 2, "transit", "KEN", 36.8, -1.3),
+                 (r, 3, "destination", "SAU", 46.7, 24.7)]
+    for r in range(9, 15):    # 6 routes exploited in Doha, then through Dubai (a transit: not a destination)
+        rows += [(r, 1, "origin", "KEN", 39.7, -4.0), (r, 2, "exploitation", "QAT", 51.5, 25.3),
+                 (r, 3, "transit", "ARE", 55.3, 25.1)]
+    for r in range(15, 18):   # 3 routes to Oman: below the threshold
+        rows += [(r, 1, "origin", "KEN", 39.7, -4.0), (r, 2, "destination", "OMN", 58.4, 23.6)]
+    for r in range(18, 30):   # 12 routes staying in Kenya: not abroad
+        rows += [(r, 1, "origin", "KEN", 39.7, -4.0), (r, 2, "destination", "KEN", 36.8, -1.3)]
+    points = _stops(rows)
+    dest = md.destinations_abroad(points, range(1, 30), "KEN", 5, None, {"SAU": "Saudi Arabia", "QAT": "Qatar"})
+    assert dest[["country", "name", "routes"]].values.tolist() == [["SAU", "Saudi Arabia", 8], ["QAT", "Qatar", 6]]
+    assert dest.attrs["suppressed"] == 1 and dest.crs.to_epsg() == 4326
+    assert dest.geometry.iloc[0].equals(shapely.Point(46.7, 24.7))
+    assert md.destinations_abroad(points, range(18, 30), "KEN", 5).empty

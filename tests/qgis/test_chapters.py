@@ -177,11 +177,13 @@ def test_regional_maps_label_towns_legends_and_disclaimer(all_chapters):
                   "Boundaries and names shown and the designations used on this map do not imply official"):
         assert words in coast, words
     assert "by air to" in coast and "Saudi Arabia (" in coast  # flights leave the frame as labelled arrows
+    assert "Destinations abroad (routes)" in coast  # and the destinations inset shows where they go
     western = _text(out / "chapter_western_en.pdf")
     assert "Busia (" in western and "Malaba (" in western and "Land-border crossings (routes)" in western
     pwani = _text(out / "chapter_coast_sw.pdf")
     for words in ("Safari za nchi kavu (upana: njia)", "Hasa mwanzo", "njia", "au zaidi",
-                  "Mipaka na majina yaliyoonyeshwa", "kwa ndege kwenda", "Saudia ("):
+                  "Mipaka na majina yaliyoonyeshwa", "kwa ndege kwenda", "Saudia (",
+                  "Mwisho wa njia nje ya nchi (njia)"):
         assert words in pwani, words
 
 
