@@ -34,14 +34,15 @@ This module does not import QGIS. :func:`write_geotiff` uses GDAL's bindings.
 """
 from __future__ import annotations
 
+import errno
 import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy import fft as sp_fft
 
 from .errors import RoutesError
+from .files import FileWriteError, atomic_file, explain
 
 #: Kernel names in QGIS's heatmap order (its ``KERNEL`` enum), then ours.
 KERNELS = ("quartic", "triangular", "uniform", "triweight", "epanechnikov", "gaussian")
@@ -284,21 +285,39 @@ def _uniform_runs(col, row, w, shape, radius, pixel_size, buffer, value, report)
     return value * np.cumsum(diff.flush().reshape(rows, wide), axis=1)[:, :cols]
 
 
+def _fast_len(n: int) -> int:
+    """The smallest 2-3-5-smooth number ``>= n`` (``scipy.fft.next_fast_len(n, real=True)``)."""
+    best = 1 << max(int(n) - 1, 0).bit_length()
+    f5 = 1
+    while f5 < best:
+        f35 = f5
+        while f35 < best:
+            f = f35
+            while f < n:
+                f *= 2
+            best = min(best, f)
+            f35 *= 3
+        f5 *= 5
+    return best
+
+
 def _convolve_terms(i, j, fx, fy, w, terms, coefs, shape, report):
     """Sum over terms of (points binned to their pixel, weighted by the term's
-    monomial) convolved with the term's footprint, in one inverse FFT."""
+    monomial) convolved with the term's footprint, in one inverse FFT.
+
+    numpy's FFT, not scipy's: importing scipy.fft costs more than the whole
+    convolution (the two agree to a few units in the 16th digit)."""
     rows, cols = shape
     pad = coefs.shape[1] // 2
-    size = (sp_fft.next_fast_len(rows + 2 * pad, real=True), sp_fft.next_fast_len(cols + 2 * pad, real=True))
+    size = (_fast_len(rows + 2 * pad), _fast_len(cols + 2 * pad))
     flat = j * cols + i
     acc = None
     for t, (m, n) in enumerate(terms):
         binned = np.bincount(flat, w * (fx - 0.5) ** m * (fy - 0.5) ** n, minlength=rows * cols)
-        product = (sp_fft.rfft2(binned.reshape(rows, cols), size, workers=-1)
-                   * sp_fft.rfft2(coefs[t], size, workers=-1))
+        product = np.fft.rfft2(binned.reshape(rows, cols), size) * np.fft.rfft2(coefs[t], size)
         acc = product if acc is None else acc + product
         report(0.1 + 0.5 * (t + 1) / len(terms))
-    return sp_fft.irfft2(acc, size, workers=-1)[pad:pad + rows, pad:pad + cols]
+    return np.fft.irfft2(acc, size)[pad:pad + rows, pad:pad + cols]
 
 
 def _add_exact(out, i, j, fx, fy, w, offsets, pixel_size, radius, kernel, output_value, decay, report):
@@ -418,25 +437,44 @@ def mask_outside(array: np.ndarray, grid: GridSpec, geometry) -> int:
     return outside_with_density
 
 
+#: GeoTIFF creation options of the density rasters (fast lossless compression, tiles for display)
+GEOTIFF_OPTIONS = ("COMPRESS=DEFLATE", "ZLEVEL=1", "TILED=YES", "NUM_THREADS=ALL_CPUS")
+
+
 def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, nodata: float | None = 0.0,
                   description: str = "relative density") -> str:
     """Write ``array`` as a single-band Float32 GeoTIFF on ``grid`` (``nodata`` marks
     pixels shown transparent; 0 by default, i.e. transparent where no density);
-    the band is named ``description`` (what a legend shows above the ramp)."""
+    the band is named ``description`` (what a legend shows above the ramp).
+
+    Whole or not at all (:func:`.files.atomic_file`): the file is completed under a
+    temporary name beside ``path`` and then moved into place, so a failure (a full
+    disk, a cancel, a killed process) leaves no partial raster and any previous
+    ``path`` as it was; a failure raises :class:`~.files.FileWriteError` naming ``path``."""
     from osgeo import gdal
 
-    driver = gdal.GetDriverByName("GTiff")
-    ds = driver.Create(str(path), grid.cols, grid.rows, 1, gdal.GDT_Float32,
-                       options=["COMPRESS=DEFLATE", "ZLEVEL=1", "TILED=YES"])
-    if ds is None:
-        raise OSError(f"could not create {path}")
-    ds.SetGeoTransform(grid.geotransform)
-    ds.SetProjection(crs_wkt or "")
-    band = ds.GetRasterBand(1)
-    band.SetDescription(description)
-    if nodata is not None:
-        band.SetNoDataValue(nodata)
-    band.WriteArray(array.astype(np.float32))
-    band.FlushCache()
-    ds = None
-    return str(path)
+    def failure(what):
+        return FileWriteError(errno.EIO, explain(path, OSError(errno.EIO, gdal.GetLastErrorMsg() or what)))
+
+    path = str(path)
+    with atomic_file(path) as tmp:
+        gdal.ErrorReset()
+        try:
+            ds = gdal.GetDriverByName("GTiff").Create(str(tmp), grid.cols, grid.rows, 1, gdal.GDT_Float32,
+                                                      options=list(GEOTIFF_OPTIONS))
+            if ds is None:
+                raise failure("GDAL could not create it")
+            ds.SetGeoTransform(grid.geotransform)
+            ds.SetProjection(crs_wkt or "")
+            band = ds.GetRasterBand(1)
+            band.SetDescription(description)
+            if nodata is not None:
+                band.SetNoDataValue(nodata)
+            failed = band.WriteArray(np.asarray(array, dtype=np.float32)) != gdal.CE_None
+            failed |= band.FlushCache() not in (None, gdal.CE_None)
+            band = ds = None  # closing writes the rest
+        except RuntimeError as err:  # GDAL with exceptions enabled
+            raise FileWriteError(errno.EIO, explain(path, err)) from None
+        if failed or gdal.GetLastErrorType() >= gdal.CE_Failure:
+            raise failure("GDAL could not write it")
+    return path

@@ -1,0 +1,84 @@
+"""Benchmark: routes:hotspotdensity end to end, as a user runs it, against QGIS's heatmap.
+
+The same 100 000 clustered, weighted points as bench_density.py (fixed seed) in a
+GeoPackage; radius 100 pixels. Each algorithm runs in its own
+``scripts/qgis_process run`` (a fresh QGIS each time, so first-use imports,
+reading the GeoPackage and writing the GeoTIFF all count), with the defaults a
+user gets (study area, styling) and the same Radius, Pixel size, Weight, Kernel
+and Output value. QGIS's start-up (plugins included) is measured in the same
+run as the fastest of a few ``qgis_process run native:buffer`` on a one-feature
+layer, and subtracted from both. Printed per kernel: seconds of QGIS's
+``qgis:heatmapkerneldensityestimation`` (one run) and of routes:hotspotdensity
+(fastest of ``--repeat`` runs), both without start-up, and the ratio.
+Goal: ratio >= 30 for every kernel.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_density_e2e.py [--kernels quartic,uniform] [--repeat 2]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+QGIS_PROCESS = REPO / "scripts" / "qgis_process"
+KERNELS = ("quartic", "triangular", "uniform", "triweight", "epanechnikov")  # QGIS's heatmap order
+GOAL = 30.0
+
+
+def qgis_process(*args) -> float:
+    """Seconds one ``scripts/qgis_process run ...`` takes (raises if it fails)."""
+    start = time.perf_counter()
+    done = subprocess.run([str(QGIS_PROCESS), "run", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"qgis_process run {args[0]} failed:\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def main():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_density import N_POINTS, RADIUS_PIXELS, make_points
+
+    import geopandas as gpd
+    import shapely
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kernels", default=",".join(KERNELS))
+    parser.add_argument("--repeat", type=int, default=2, help="runs of routes:hotspotdensity per kernel (fastest counts)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench_density_e2e_"))
+    points = work / "points.gpkg"
+    _, pixel, radius = make_points(points)
+    one = work / "one.gpkg"
+    gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.Point(500_000, 9_800_000)], crs="EPSG:32737").to_file(one)
+    qgis_process("native:buffer", "--", f"INPUT={one}", "DISTANCE=1", f"OUTPUT={work / 'warm.gpkg'}")  # warm caches
+    startup = min(qgis_process("native:buffer", "--", f"INPUT={one}", "DISTANCE=1", f"OUTPUT={work / 'b.gpkg'}")
+                  for _ in range(3))
+    print(f"{N_POINTS} points in a GeoPackage, radius {radius:.1f} m = {RADIUS_PIXELS} px, pixel {pixel:.2f} m; "
+          f"QGIS start-up {startup:.2f} s (subtracted)")
+    print(f"{'kernel':<13}{'qgis s':>9}{'ours s':>9}{'ratio':>8}  goal >= {GOAL:g}")
+    common = [f"INPUT={points}|layername=points", f"RADIUS={radius!r}", f"PIXEL_SIZE={pixel!r}", "WEIGHT_FIELD=cases",
+              "OUTPUT_VALUE=0"]
+    worst = None
+    for name in args.kernels.split(","):
+        kernel = f"KERNEL={KERNELS.index(name)}"
+        ours = min(qgis_process("routes:hotspotdensity", "--", *common, kernel, f"OUTPUT={work / f'ours_{name}.tif'}")
+                   for _ in range(max(1, args.repeat))) - startup
+        theirs = qgis_process("qgis:heatmapkerneldensityestimation", "--", *common, kernel,
+                              f"OUTPUT={work / f'qgis_{name}.tif'}") - startup
+        ratio = theirs / max(ours, 1e-3)
+        worst = ratio if worst is None else min(worst, ratio)
+        print(f"{name:<13}{theirs:9.2f}{ours:9.2f}{ratio:8.1f}  {'ok' if ratio >= GOAL else 'below goal'}", flush=True)
+    print(f"lowest ratio {worst:.1f} (goal >= {GOAL:g})")
+
+
+if __name__ == "__main__":
+    main()
