@@ -18,9 +18,9 @@ from qgis.core import (
 from qgis.PyQt import sip
 
 from ..routes_plugin.core.errors import RoutesError
-from ..routes_plugin.edge.countries import chapter_layer
-from ..routes_plugin.edge.frames import layer_to_frame, read_frame
-from ..routes_plugin.edge.resources import world_map_layer
+from ..routes_plugin.edge.countries import chapter_source
+from ..routes_plugin.edge.frames import file_to_frame, read_frame
+from ..routes_plugin.edge.resources import world_map_path
 from ..routes_plugin.edge.styles import stretch_ramp
 from .parameters import country_pack, country_parameter
 from .points import PointArrays
@@ -69,14 +69,14 @@ def resolve_study_area(alg, parameters, context, points, local_rule: bool = True
         rect = alg.parameterAsExtent(parameters, "EXTENT", context, QgsCoordinateReferenceSystem("EPSG:4326"))
         box = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
         return sa.from_extent(box, "the given extent", "the Extent parameter", crs), False
-    land = layer_to_frame(world_map_layer("countries"), None, [])
+    land = file_to_frame(str(world_map_path()), "countries", None, [])
     if alg.parameterAsSource(parameters, "STUDY_AREA", context) is not None:
         layer = alg.parameterAsVectorLayer(parameters, "STUDY_AREA", context)
         polygons = read_frame(alg, parameters, "STUDY_AREA", context, None, [])
         name = layer.name() if layer is not None else "the study area"
         return sa.from_polygons(polygons, name, "the Study area layer, on land", land=land, crs=crs), False
     pack = country_pack(alg, parameters, context)
-    regions = layer_to_frame(chapter_layer(pack), None, [])
+    regions = file_to_frame(*chapter_source(pack), [])
     name = pack.name()
     lonlat = points.lonlat_bounds() if isinstance(points, PointArrays) else points.geometry.to_crs(sa.LONLAT).total_bounds
     if local_rule and sa.is_local(lonlat, regions.to_crs(sa.LONLAT).total_bounds):

@@ -309,7 +309,9 @@ def _convolve_terms(i, j, fx, fy, w, terms, coefs, shape, report):
     convolution (the two agree to a few units in the 16th digit)."""
     rows, cols = shape
     pad = coefs.shape[1] // 2
-    size = (_fast_len(rows + 2 * pad), _fast_len(cols + 2 * pad))
+    # the output is the linear convolution cropped to [pad, pad + rows): a circular one of
+    # rows + pad (not rows + 2 pad) already keeps the wrapped-around part out of it
+    size = (_fast_len(rows + pad), _fast_len(cols + pad))
     flat = j * cols + i
     acc = None
     for t, (m, n) in enumerate(terms):
@@ -421,20 +423,69 @@ def default_pixel_and_radius(bounds) -> tuple[float, float]:
 def mask_outside(array: np.ndarray, grid: GridSpec, geometry) -> int:
     """Set to 0 (nodata) the pixels whose centre is outside ``geometry`` (a
     shapely polygon in the grid's CRS); returns how many had a density."""
+    out = ~inside_pixels(grid, geometry)
+    outside_with_density = int((out & (array != 0)).sum())
+    array[out] = 0.0
+    return outside_with_density
+
+
+def inside_pixels(grid: GridSpec, geometry) -> np.ndarray:
+    """Boolean ``rows x cols``: whether each pixel's centre lies inside ``geometry``
+    (``shapely.contains_xy``: a centre on the outline is outside).
+
+    GDAL burns the polygon (a pixel counts when its centre is inside) and, with
+    ALL_TOUCHED, its outline; only the pixels the outline touches, and their
+    neighbours, are tested point by point with shapely. Every other pixel lies
+    wholly inside or wholly outside, so the burnt value is the answer there."""
     import shapely
 
-    cx = grid.x_min + (np.arange(grid.cols) + 0.5) * grid.pixel_size
+    try:
+        from osgeo import gdal, ogr
+    except ImportError:  # no GDAL bindings: every pixel centre with shapely
+        return _contains_centres(grid, geometry, np.ones((grid.rows, grid.cols), dtype=bool))
+    raster = gdal.GetDriverByName("MEM").Create("", grid.cols, grid.rows, 2, gdal.GDT_Byte)
+    raster.SetGeoTransform(grid.geotransform)
+    source = ogr.GetDriverByName("Memory").CreateDataSource("")
+    polygons = source.CreateLayer("area", geom_type=ogr.wkbUnknown)
+    outline = source.CreateLayer("outline", geom_type=ogr.wkbUnknown)
+    for layer, geom in ((polygons, geometry), (outline, shapely.boundary(geometry))):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometryDirectly(ogr.CreateGeometryFromWkb(shapely.to_wkb(geom)))
+        layer.CreateFeature(feature)
+    gdal.PushErrorHandler("CPLQuietErrorHandler")  # "no spatial reference": none is needed, both share the grid's
+    try:
+        failed = gdal.RasterizeLayer(raster, [1], polygons, burn_values=[1]) != gdal.CE_None
+        failed |= gdal.RasterizeLayer(raster, [2], outline, burn_values=[1],
+                                      options=["ALL_TOUCHED=TRUE"]) != gdal.CE_None
+    finally:
+        gdal.PopErrorHandler()
+    burnt = raster.GetRasterBand(1).ReadAsArray().astype(bool)
+    near = raster.GetRasterBand(2).ReadAsArray().astype(bool)
+    raster = source = None
+    if failed:
+        return _contains_centres(grid, geometry, np.ones_like(burnt))
+    grown = near.copy()  # and the 8 neighbours: no pixel GDAL may have missed by a rounding
+    grown[1:] |= near[:-1]
+    grown[:-1] |= near[1:]
+    wide = grown.copy()
+    wide[:, 1:] |= grown[:, :-1]
+    wide[:, :-1] |= grown[:, 1:]
+    exact = _contains_centres(grid, geometry, wide)
+    return np.where(wide, exact, burnt)
+
+
+def _contains_centres(grid: GridSpec, geometry, which: np.ndarray) -> np.ndarray:
+    """``shapely.contains_xy`` of the centres of the pixels ``which`` (False elsewhere)."""
+    import shapely
+
     shapely.prepare(geometry)
-    outside_with_density = 0
-    for r in range(0, grid.rows, 256):
-        rows = slice(r, min(r + 256, grid.rows))
-        cy = grid.y_max - (np.arange(rows.start, rows.stop) + 0.5) * grid.pixel_size
-        gx, gy = np.meshgrid(cx, cy)
-        out = ~shapely.contains_xy(geometry, gx, gy)
-        block = array[rows]
-        outside_with_density += int((out & (block != 0)).sum())
-        block[out] = 0.0
-    return outside_with_density
+    result = np.zeros(which.shape, dtype=bool)
+    r, c = np.nonzero(which)
+    for part in range(0, len(r), 1 << 18):
+        rr, cc = r[part:part + (1 << 18)], c[part:part + (1 << 18)]
+        result[rr, cc] = shapely.contains_xy(geometry, grid.x_min + (cc + 0.5) * grid.pixel_size,
+                                             grid.y_max - (rr + 0.5) * grid.pixel_size)
+    return result
 
 
 #: GeoTIFF creation options of the density rasters (fast lossless compression, tiles for display)

@@ -89,6 +89,16 @@ def _file_of(layer):
     return parts["path"], parts.get("layerName") or None, subset or None
 
 
+def file_to_frame(path, name=None, where=None, columns=None):
+    """Layer ``name`` (None: the first) of the file ``path`` as a GeoDataFrame with
+    pyogrio, filtered by the OGR ``where`` clause; ``columns`` that exist, or all with None."""
+    pyogrio = import_pyogrio()
+    kwargs = {"layer": name} if name else {}
+    have = set(pyogrio.read_info(path, **kwargs)["fields"])
+    wanted = None if columns is None else [c for c in columns if c in have]
+    return pyogrio.read_dataframe(path, columns=wanted, where=where, **kwargs)
+
+
 def layer_to_frame(layer, feedback=None, columns=None, to_crs=None):
     """A whole vector layer as a GeoDataFrame: straight from its file with
     pyogrio when it is a plain OGR file layer (orders of magnitude faster),
@@ -96,12 +106,7 @@ def layer_to_frame(layer, feedback=None, columns=None, to_crs=None):
     ``columns`` that exist, or all with None."""
     found = _file_of(layer)
     if found is not None:
-        pyogrio = import_pyogrio()
-        path, name, where = found
-        kwargs = {"layer": name} if name else {}
-        have = set(pyogrio.read_info(path, **kwargs)["fields"])
-        wanted = None if columns is None else [c for c in columns if c in have]
-        frame = pyogrio.read_dataframe(path, columns=wanted, where=where, **kwargs)
+        frame = file_to_frame(*found, columns)
     else:
         wanted = None if columns is None else [c for c in columns if layer.fields().lookupField(c) >= 0]
         frame = source_to_frame(layer, feedback, wanted)
