@@ -508,6 +508,8 @@ def write_geotiff(path: str, array: np.ndarray, grid: GridSpec, crs_wkt: str, no
         return FileWriteError(errno.EIO, explain(path, OSError(errno.EIO, gdal.GetLastErrorMsg() or what)))
 
     path = str(path)
+    if np.shape(array) != (grid.rows, grid.cols):
+        raise ValueError(f"the array ({np.shape(array)}) does not fit the grid ({grid.rows} x {grid.cols})")
     with atomic_file(path) as tmp:
         gdal.ErrorReset()
         try:
