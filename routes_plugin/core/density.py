@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import errno
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -264,23 +265,42 @@ class _ScatterSum:
 
 def _uniform_runs(col, row, w, shape, radius, pixel_size, buffer, value, report):
     """Exact uniform kernel: every point adds ``value * w`` to the run of pixels
-    of each row whose centre is within ``radius`` (difference array per row)."""
+    of each row whose centre is within ``radius`` (difference array per row).
+    (Computed in place, a few passes over each chunk: this is the kernel's whole cost.)"""
     rows, cols = shape
     wide = cols + 1
     diff = _ScatterSum(rows * wide)
     ky = np.arange(-buffer - 1, buffer + 2)
+    r2 = radius * radius
+    base = np.floor(row).astype(np.int64)
+    left = col - 0.5
     parts = _chunks(len(col), ky.size)
     for n, sl in enumerate(parts):
-        c, rr = col[sl, None], row[sl, None]
-        r = np.floor(rr).astype(np.int64) + ky
-        dy = (r + 0.5 - rr) * pixel_size
-        half = np.sqrt(np.clip(radius * radius - dy * dy, 0, None)) / pixel_size
-        start = np.maximum(np.ceil(c - 0.5 - half), 0).astype(np.int64)
-        stop = np.minimum(np.floor(c - 0.5 + half), cols - 1).astype(np.int64) + 1
-        ok = (radius * radius >= dy * dy) & (r >= 0) & (r < rows) & (stop > start)
-        weight = np.broadcast_to(w[sl, None], r.shape)[ok]
-        diff.add((r * wide + start)[ok], weight)
-        diff.add((r * wide + stop)[ok], -weight)
+        r = base[sl, None] + ky
+        dy2 = r + 0.5
+        dy2 -= row[sl, None]
+        dy2 *= pixel_size
+        dy2 *= dy2  # the squared vertical distance from the point to the row's centres
+        ok = dy2 <= r2
+        half = np.subtract(r2, dy2, out=dy2)
+        np.maximum(half, 0, out=half)
+        np.sqrt(half, out=half)
+        half /= pixel_size
+        c = left[sl, None]
+        start = np.subtract(c, half)
+        np.ceil(start, out=start)
+        np.maximum(start, 0, out=start)
+        stop = np.add(c, half, out=half)  # the last pixel of the run
+        np.floor(stop, out=stop)
+        np.minimum(stop, cols - 1, out=stop)
+        ok &= r >= 0
+        ok &= r < rows
+        ok &= stop >= start
+        r = r[ok]
+        r *= wide
+        weight = np.broadcast_to(w[sl, None], ok.shape)[ok]
+        diff.add(r + start[ok].astype(np.int64), weight)
+        diff.add(r + stop[ok].astype(np.int64) + 1, -weight)
         report(0.1 + 0.85 * (n + 1) / len(parts))
     return value * np.cumsum(diff.flush().reshape(rows, wide), axis=1)[:, :cols]
 
@@ -314,11 +334,13 @@ def _convolve_terms(i, j, fx, fy, w, terms, coefs, shape, report):
     size = (_fast_len(rows + pad), _fast_len(cols + pad))
     flat = j * cols + i
     acc = None
-    for t, (m, n) in enumerate(terms):
-        binned = np.bincount(flat, w * (fx - 0.5) ** m * (fy - 0.5) ** n, minlength=rows * cols)
-        product = np.fft.rfft2(binned.reshape(rows, cols), size) * np.fft.rfft2(coefs[t], size)
-        acc = product if acc is None else acc + product
-        report(0.1 + 0.5 * (t + 1) / len(terms))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy's FFT lets go of the GIL: a term's two transforms at once
+        for t, (m, n) in enumerate(terms):
+            binned = np.bincount(flat, w * (fx - 0.5) ** m * (fy - 0.5) ** n, minlength=rows * cols)
+            data, footprint = pool.map(lambda a: np.fft.rfft2(a, size), (binned.reshape(rows, cols), coefs[t]))
+            product = data * footprint
+            acc = product if acc is None else acc + product
+            report(0.1 + 0.5 * (t + 1) / len(terms))
     return np.fft.irfft2(acc, size)[pad:pad + rows, pad:pad + cols]
 
 
