@@ -84,7 +84,11 @@ def read_points(alg, parameters, context, feedback, project: bool = True):
     given = parameters.get("ROLES") not in (None, "", [])
     roles = [ROLES[i] for i in alg.parameterAsEnums(parameters, "ROLES", context)] if given else []
     frame = hotspots.select_points(frame, roles, category, alg.parameterAsString(parameters, "CATEGORY_VALUE", context))
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    frame = frame[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]  # no geometry, or an empty one
     if frame.geom_type.str.startswith("Multi").any():
         frame = frame.explode(index_parts=False)
     if frame.empty:
