@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_load.py", "bench_density.py", "bench_flows.py", "bench_chapters.py"]
+ORDER = ["bench_load.py", "bench_density.py", "bench_density_e2e.py", "bench_flows.py", "bench_chapters.py"]
 
 failed = []
 for name in ORDER + sorted(p.name for p in HERE.glob("bench_*.py") if p.name not in ORDER):

@@ -2,6 +2,8 @@
 filtering by role and category, and the projected CRS to compute in."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
@@ -13,7 +15,7 @@ from qgis.core import (
 )
 
 from ..routes_plugin.core.errors import RoutesError
-from ..routes_plugin.edge.frames import read_frame
+from ..routes_plugin.edge.frames import point_columns, read_frame
 
 ROLES = ("origin", "transit", "destination", "exploitation")
 
@@ -82,7 +84,11 @@ def read_points(alg, parameters, context, feedback, project: bool = True):
     given = parameters.get("ROLES") not in (None, "", [])
     roles = [ROLES[i] for i in alg.parameterAsEnums(parameters, "ROLES", context)] if given else []
     frame = hotspots.select_points(frame, roles, category, alg.parameterAsString(parameters, "CATEGORY_VALUE", context))
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    frame = frame[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]  # no geometry, or an empty one
     if frame.geom_type.str.startswith("Multi").any():
         frame = frame.explode(index_parts=False)
     if frame.empty:
@@ -98,3 +104,80 @@ def read_points(alg, parameters, context, feedback, project: bool = True):
     if crs is None:
         return frame, None, weight
     return (frame if frame.crs == crs else frame.to_crs(crs)), crs, weight
+
+
+@dataclass
+class PointArrays:
+    """Filtered points as arrays in the layer's CRS (``crs``, a pyproj CRS): what the
+    density needs, without a GeoDataFrame."""
+
+    x: object
+    y: object
+    weights: object | None  # float, NaN where missing; None: every point weighs 1
+    crs: object
+
+    def __len__(self):
+        return len(self.x)
+
+    def transformed(self, crs):
+        """``(x, y)`` in ``crs``: the same numbers as GeoPandas' ``to_crs``
+        (a pyproj transformer with ``always_xy``)."""
+        if crs == self.crs:
+            return self.x, self.y
+        from pyproj import Transformer
+
+        return Transformer.from_crs(self.crs, crs, always_xy=True).transform(self.x, self.y)
+
+    def lonlat_bounds(self):
+        """``(lon_min, lat_min, lon_max, lat_max)`` of the points."""
+        from pyproj import CRS
+
+        lon, lat = self.transformed(CRS.from_user_input("EPSG:4326"))
+        return (lon.min(), lat.min(), lon.max(), lat.max())
+
+
+def read_point_arrays(alg, parameters, context, feedback) -> PointArrays:
+    """The filtered points (as :func:`read_points` with ``project=False``) as
+    :class:`PointArrays`: from the file through GDAL's Arrow interface when the
+    layer is a whole file of 2D points, else through :func:`read_points`."""
+    import numpy as np
+
+    category = alg.parameterAsString(parameters, "CATEGORY_FIELD", context)
+    weight = alg.parameterAsString(parameters, "WEIGHT_FIELD", context) or None
+    columns = [c for c in ("role", category, weight) if c]
+    found = point_columns(alg, parameters, "INPUT", context, columns)
+    if found is None:
+        frame, _, weight = read_points(alg, parameters, context, feedback, project=False)
+        weights = None
+        if weight:
+            import pandas as pd
+
+            weights = pd.to_numeric(frame[weight], errors="coerce").to_numpy(dtype=float)
+        return PointArrays(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), weights, frame.crs)
+    x, y, table, crs = found
+    given = parameters.get("ROLES") not in (None, "", [])
+    roles = [ROLES[i] for i in alg.parameterAsEnums(parameters, "ROLES", context)] if given else []
+    value = alg.parameterAsString(parameters, "CATEGORY_VALUE", context)
+    if roles or (category and value):
+        import pandas as pd
+
+        from ..routes_plugin.core import hotspots
+
+        frame = pd.DataFrame({c: np.ma.filled(a.astype(object) if a.dtype.kind in "biu" else a, np.nan)
+                              for c, a in table.items()})
+        keep = hotspots.select_points(frame, roles, category, value).index.to_numpy()
+        x, y, table = x[keep], y[keep], {c: a[keep] for c, a in table.items()}
+    if not len(x):
+        raise RoutesError("No points to work on: the layer is empty or the role/category filter kept nothing.")
+    if crs is None:
+        raise RoutesError("The layer has no CRS: set one in the layer's properties.")
+    from pyproj import CRS
+
+    feedback.pushInfo(f"{len(x)} point(s) after filtering.")
+    weights = None
+    if weight:
+        weights = np.ma.filled(table[weight].astype(float), np.nan) if weight in table else np.full(len(x), np.nan)
+        missing = int(np.isnan(weights).sum())
+        if missing:
+            feedback.pushWarning(f"{missing} point(s) have no {weight}: they weigh 0.")
+    return PointArrays(x, y, weights, CRS.from_user_input(crs))

@@ -18,11 +18,12 @@ from qgis.core import (
 from qgis.PyQt import sip
 
 from ..routes_plugin.core.errors import RoutesError
-from ..routes_plugin.edge.countries import chapter_layer
-from ..routes_plugin.edge.frames import layer_to_frame, read_frame
-from ..routes_plugin.edge.resources import world_map_layer
+from ..routes_plugin.edge.countries import chapter_source
+from ..routes_plugin.edge.frames import file_to_frame, read_frame
+from ..routes_plugin.edge.resources import world_map_path
 from ..routes_plugin.edge.styles import stretch_ramp
 from .parameters import country_pack, country_parameter
+from .points import PointArrays
 
 
 def add_study_area_parameters(alg, extent: bool = False):
@@ -60,7 +61,7 @@ def resolve_study_area(alg, parameters, context, points, local_rule: bool = True
     """``(study_area, local)``: an EXTENT, the STUDY_AREA polygons (cut to land), the
     points' extent for local data (``local`` True; in the layer's CRS when it is
     projected) or the country pack's chapter regions; in TARGET_CRS or a CRS
-    chosen for it."""
+    chosen for it. ``points``: a GeoDataFrame or :class:`~.points.PointArrays`."""
     from ..routes_plugin.core import study_area as sa
 
     crs = target_crs(alg, parameters, context)
@@ -68,16 +69,16 @@ def resolve_study_area(alg, parameters, context, points, local_rule: bool = True
         rect = alg.parameterAsExtent(parameters, "EXTENT", context, QgsCoordinateReferenceSystem("EPSG:4326"))
         box = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
         return sa.from_extent(box, "the given extent", "the Extent parameter", crs), False
-    land = layer_to_frame(world_map_layer("countries"), None, [])
+    land = file_to_frame(str(world_map_path()), "countries", None, [])
     if alg.parameterAsSource(parameters, "STUDY_AREA", context) is not None:
         layer = alg.parameterAsVectorLayer(parameters, "STUDY_AREA", context)
         polygons = read_frame(alg, parameters, "STUDY_AREA", context, None, [])
         name = layer.name() if layer is not None else "the study area"
         return sa.from_polygons(polygons, name, "the Study area layer, on land", land=land, crs=crs), False
     pack = country_pack(alg, parameters, context)
-    regions = layer_to_frame(chapter_layer(pack), None, [])
+    regions = file_to_frame(*chapter_source(pack), [])
     name = pack.name()
-    lonlat = points.geometry.to_crs(sa.LONLAT).total_bounds
+    lonlat = points.lonlat_bounds() if isinstance(points, PointArrays) else points.geometry.to_crs(sa.LONLAT).total_bounds
     if local_rule and sa.is_local(lonlat, regions.to_crs(sa.LONLAT).total_bounds):
         if crs is None and not points.crs.is_geographic:
             crs = points.crs
@@ -87,8 +88,11 @@ def resolve_study_area(alg, parameters, context, points, local_rule: bool = True
 
 
 def crs_text(crs) -> str:
-    """``EPSG:32737`` or, for a CRS with no code, its PROJ string."""
-    auth = crs.to_authority()
+    """``EPSG:32737`` or, for a CRS with no code, its PROJ string. (The study area's own
+    equal-area CRS has no code: searching PROJ's database for one takes half a second.)"""
+    from ..routes_plugin.core import study_area as sa
+
+    auth = None if sa.is_own_equal_area(crs) else crs.to_authority()
     if auth:
         return f"{auth[0]}:{auth[1]}"
     with warnings.catch_warnings():  # "you will lose information": it is only the result's label

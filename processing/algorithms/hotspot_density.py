@@ -19,7 +19,7 @@ from qgis.core import (
 from ...routes_plugin.core.errors import RoutesError
 from ...routes_plugin.edge.styles import style_output
 from ..base import RoutesAlgorithm
-from ..points import add_point_parameters, read_points
+from ..points import add_point_parameters, read_point_arrays
 from ..study_area import add_study_area_parameters, crs_text, density_style, qgis_version, resolve_study_area
 
 KERNEL_LABELS = ("Quartic", "Triangular", "Uniform", "Triweight", "Epanechnikov", "Gaussian (sigma = radius / 3)")
@@ -32,7 +32,7 @@ class HotspotDensity(RoutesAlgorithm):
     DECAY, OUTPUT_VALUE, OUTPUT = "DECAY", "OUTPUT_VALUE", "OUTPUT"
     NAME, DISPLAY_NAME, GROUP = "hotspotdensity", "Hotspot density (kernel density raster)", "Hotspots"
     TAGS = ("heatmap", "kde", "kernel", "density", "hotspot")
-    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "pyproj", "scipy")
+    REQUIRES = ("numpy", "pandas", "geopandas", "pyogrio", "shapely", "pyproj")
     STEPS = 3
     HELP = (
         "Kernel density (heatmap) of points — e.g. route stops of one role or one transport mode, weighted by "
@@ -93,26 +93,28 @@ class HotspotDensity(RoutesAlgorithm):
         self.addOutput(QgsProcessingOutputString("CRS", "CRS the density was computed in"))
 
     def compute(self, parameters, context, steps):
-        import pandas as pd
+        import numpy as np
 
         from ...routes_plugin.core import density
-
         from ...routes_plugin.core import study_area as sa
 
-        frame, _, weight = read_points(self, parameters, context, steps.next("Reading the points"), project=False)
-        area, local = resolve_study_area(self, parameters, context, frame)
+        points = read_point_arrays(self, parameters, context, steps.next("Reading the points"))
+        area, local = resolve_study_area(self, parameters, context, points)
         steps.pushInfo(area.describe())
-        frame = frame.to_crs(area.crs) if frame.crs != area.crs else frame
+        x, y = points.transformed(area.crs)
+        weights = points.weights
         if not local:
-            keep = sa.inside(frame, area)
+            keep = sa.inside_xy(x, y, area)
             if not keep.all():
-                steps.pushInfo(f"{int((~keep).sum())} of {len(frame)} points lie outside {area.name} and are "
+                steps.pushInfo(f"{int((~keep).sum())} of {len(keep)} points lie outside {area.name} and are "
                                "not used.")
-            frame = frame[keep]
-            if frame.empty:
+                x, y = x[keep], y[keep]
+                weights = weights[keep] if weights is not None else None
+            if not len(x):
                 raise RoutesError(f"No point lies in {area.name}: choose a Study area (or Extent) that holds the "
                                   "points, or another Country pack.")
-        auto_pixel, auto_radius = density.default_pixel_and_radius(frame.total_bounds if local else area.bounds)
+        bounds = (x.min(), y.min(), x.max(), y.max()) if local else area.bounds
+        auto_pixel, auto_radius = density.default_pixel_and_radius(bounds)
         pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context) or auto_pixel
         radius = self.parameterAsDouble(parameters, self.RADIUS, context)
         if radius and self.parameterAsEnum(parameters, self.RADIUS_UNIT, context) == 1:
@@ -123,10 +125,9 @@ class HotspotDensity(RoutesAlgorithm):
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not output.lower().endswith((".tif", ".tiff")):
             raise RoutesError("The density is written as a GeoTIFF: give a .tif output file.")
-        weights = pd.to_numeric(frame[weight], errors="coerce").to_numpy(dtype=float) if weight else None
         steps.next("Computing the density")
         array, grid = density.kernel_density(
-            frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), weights, radius, pixel,
+            np.asarray(x), np.asarray(y), weights, radius, pixel,
             density.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)],
             density.OUTPUT_VALUES[self.parameterAsEnum(parameters, self.OUTPUT_VALUE, context)],
             extent=None if local else area.bounds,
@@ -134,8 +135,9 @@ class HotspotDensity(RoutesAlgorithm):
             progress=steps.callback(), qgis_version=qgis_version())
         if area.geometry is not None:
             density.mask_outside(array, grid, area.reach)
-        steps.pushInfo(f"Grid: {grid.cols} x {grid.rows} pixels of {pixel:g}; peak {array.max():.6g}.")
+        peak = float(array.max())
+        steps.pushInfo(f"Grid: {grid.cols} x {grid.rows} pixels of {pixel:g}; peak {peak:.6g}.")
         steps.next("Writing the GeoTIFF")
         density.write_geotiff(output, array, grid, area.crs.to_wkt())
-        style_output(context, output, "hotspot_density", density_style(array.max()))
+        style_output(context, output, "hotspot_density", density_style(peak))
         return {self.OUTPUT: output, "CRS": crs_text(area.crs)}

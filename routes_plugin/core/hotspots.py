@@ -24,7 +24,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import stats
 
 from . import suppression
 from .errors import RoutesError
@@ -222,6 +221,8 @@ def adjust_pvalues(p, correction: str = "fdr_bh") -> np.ndarray:
     """p-values corrected for testing every cell: Benjamini-Hochberg FDR, Bonferroni or none."""
     p = np.asarray(p, dtype=float)
     if correction == "fdr_bh":
+        from scipy import stats  # here: scipy.stats takes seconds to import, and select_points needs none of it
+
         return stats.false_discovery_control(p, method="bh")
     if correction == "bonferroni":
         return np.minimum(1.0, p * len(p))
@@ -307,6 +308,8 @@ def gi_star(cells: gpd.GeoDataFrame, value: str = "weight", neighbours: str = "a
                     keep_simulations=keep, n_jobs=1)
     report(0.9)
     if not permutations:
+        from scipy import stats
+
         p = 2 * stats.norm.sf(np.abs(g.Zs))
     elif keep:
         p = permutation_pvalues(g.Gs, g.rGs)

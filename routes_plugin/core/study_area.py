@@ -103,8 +103,22 @@ def choose_crs(lonlat_bounds, name: str = "the study area") -> CRS:
     where = f"{abs(lon):g}°{'E' if lon >= 0 else 'W'} {abs(lat):g}°{'N' if lat >= 0 else 'S'}"
     return ProjectedCRS(LambertAzimuthalEqualAreaConversion(latitude_natural_origin=lat,
                                                             longitude_natural_origin=lon),
-                        name=f"Lambert azimuthal equal-area centred on {name} ({where})",
+                        name=f"{EQUAL_AREA_NAME} {name} ({where})",
                         geodetic_crs=CRS.from_epsg(4326))
+
+
+#: The name of every equal-area CRS :func:`choose_crs` makes starts so.
+EQUAL_AREA_NAME = "Lambert azimuthal equal-area centred on"
+
+
+def is_own_equal_area(crs) -> bool:
+    """Whether ``crs`` is an equal-area CRS made by :func:`choose_crs` away from the
+    poles (no authority has one: no code to look up). A registry's polar LAEA
+    (e.g. EPSG:6931) could match one centred on a pole, so those are not counted."""
+    if not str(getattr(crs, "name", "")).startswith(EQUAL_AREA_NAME) or crs.to_json_dict().get("id"):
+        return False
+    centre = crs_centre(crs)
+    return centre is not None and abs(centre[1]) < 60
 
 
 def crs_centre(crs: CRS) -> tuple[float, float] | None:
@@ -169,6 +183,17 @@ def is_local(points_lonlat_bounds, home_lonlat_bounds, margin: float = 0.5, max_
     within = px0 >= hx0 - margin and py0 >= hy0 - margin and px1 <= hx1 + margin and py1 <= hy1 + margin
     share = (px1 - px0) * (py1 - py0) / max((hx1 - hx0) * (hy1 - hy0), 1e-12)
     return within and share <= max_share
+
+
+def inside_xy(x, y, area: StudyArea) -> np.ndarray:
+    """:func:`inside` for coordinates ``x, y`` already in the area's CRS."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if area.geometry is None:
+        x0, y0, x1, y1 = area.bounds
+        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    prepared = area.reach
+    shapely.prepare(prepared)
+    return shapely.intersects_xy(prepared, x, y)
 
 
 def inside(points: gpd.GeoDataFrame, area: StudyArea) -> np.ndarray:

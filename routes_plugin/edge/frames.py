@@ -89,6 +89,16 @@ def _file_of(layer):
     return parts["path"], parts.get("layerName") or None, subset or None
 
 
+def file_to_frame(path, name=None, where=None, columns=None):
+    """Layer ``name`` (None: the first) of the file ``path`` as a GeoDataFrame with
+    pyogrio, filtered by the OGR ``where`` clause; ``columns`` that exist, or all with None."""
+    pyogrio = import_pyogrio()
+    kwargs = {"layer": name} if name else {}
+    have = set(pyogrio.read_info(path, **kwargs)["fields"])
+    wanted = None if columns is None else [c for c in columns if c in have]
+    return pyogrio.read_dataframe(path, columns=wanted, where=where, **kwargs)
+
+
 def layer_to_frame(layer, feedback=None, columns=None, to_crs=None):
     """A whole vector layer as a GeoDataFrame: straight from its file with
     pyogrio when it is a plain OGR file layer (orders of magnitude faster),
@@ -96,12 +106,7 @@ def layer_to_frame(layer, feedback=None, columns=None, to_crs=None):
     ``columns`` that exist, or all with None."""
     found = _file_of(layer)
     if found is not None:
-        pyogrio = import_pyogrio()
-        path, name, where = found
-        kwargs = {"layer": name} if name else {}
-        have = set(pyogrio.read_info(path, **kwargs)["fields"])
-        wanted = None if columns is None else [c for c in columns if c in have]
-        frame = pyogrio.read_dataframe(path, columns=wanted, where=where, **kwargs)
+        frame = file_to_frame(*found, columns)
     else:
         wanted = None if columns is None else [c for c in columns if layer.fields().lookupField(c) >= 0]
         frame = source_to_frame(layer, feedback, wanted)
@@ -130,6 +135,117 @@ def read_frame(alg, parameters, name, context, feedback=None, columns=None, to_c
     if to_crs is not None and frame.crs is not None and frame.crs != to_crs:
         frame = frame.to_crs(to_crs)
     return frame
+
+
+#: the WKB of a 2D point, little-endian: byte order 1, type 1, x, y (21 bytes, packed)
+_WKB_POINT = [("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")]
+
+
+def _whole_file_layer(alg, parameters, name, context):
+    """``(path, layer name, where)`` of a layer parameter that is a whole OGR file layer
+    (no selection, feature limit or filter; a plain subset string is the where clause), else None."""
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingFeatureSourceDefinition) and (
+            value.selectedFeaturesOnly or value.featureLimit != -1 or getattr(value, "filterExpression", "")):
+        return None
+    return _file_of(alg.parameterAsVectorLayer(parameters, name, context))
+
+
+def point_columns(alg, parameters, name, context, columns=()):
+    """The points of a layer parameter as arrays, straight from its file through GDAL's
+    Arrow interface (no feature-by-feature loop, no GeoDataFrame):
+    ``(x, y, {column: masked array}, crs)`` in the layer's own CRS (``crs`` as
+    pyogrio and GeoPandas give it, or None), for the ``columns`` that exist; strings
+    as ``str``. Features without a geometry, or with an empty one, are left out.
+
+    None when this fast path does not apply and :func:`read_frame` must be used: not a
+    whole OGR file layer, a GDAL older than 3.6, or a geometry that is not a plain
+    2D point (multipoints, Z or M, big-endian WKB)."""
+    import numpy as np
+
+    found = _whole_file_layer(alg, parameters, name, context)
+    if found is None:
+        return None
+    try:
+        from osgeo import ogr
+    except ImportError:
+        return None
+    if not hasattr(ogr.Layer, "GetArrowStreamAsNumPy"):
+        return None
+    path, layer_name, where = found
+    dataset = ogr.Open(path)  # read-only
+    if dataset is None:
+        return None
+    layer = dataset.GetLayerByName(layer_name) if layer_name else dataset.GetLayer(0)
+    if layer is None or layer.GetGeomType() == ogr.wkbNone:
+        return None
+    defn = layer.GetLayerDefn()
+    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    wanted = [c for c in dict.fromkeys(columns) if c in names]
+    layer.SetIgnoredFields([n for n in names if n not in wanted])
+    if where and layer.SetAttributeFilter(where) != ogr.OGRERR_NONE:
+        return None
+    geometry_name = layer.GetGeometryColumn() or "wkb_geometry"
+    xs, ys, parts = [], [], {c: [] for c in wanted}
+    for batch in layer.GetArrowStreamAsNumPy(["INCLUDE_FID=NO"]):  # arrays valid until the next batch: copied
+        if geometry_name not in batch:
+            return None
+        xy = _point_xy(batch[geometry_name])
+        if xy is None:
+            return None
+        xs.append(xy[0])
+        ys.append(xy[1])
+        for c in wanted:
+            parts[c].append(np.ma.array(batch[c], copy=True))
+    layer = dataset = None
+    x, y = (np.concatenate(v) if v else np.empty(0) for v in (xs, ys))
+    keep = ~(np.isnan(x) | np.isnan(y))  # no geometry, or POINT EMPTY (NaN coordinates)
+    table = {}
+    for c in wanted:
+        col = np.ma.concatenate(parts[c])[keep] if parts[c] else np.ma.masked_array(np.empty(0))
+        if col.dtype.kind == "S":  # UTF-8 bytes -> str, missing -> NaN (as pyogrio gives them)
+            text = np.empty(len(col), dtype=object)
+            mask = np.ma.getmaskarray(col)
+            text[~mask] = [v.decode("utf-8") for v in col.data[~mask]]
+            text[mask] = np.nan
+            col = np.ma.masked_array(text, mask)
+        elif col.dtype.kind not in "biuf":
+            return None  # dates and the like: the general path
+        table[c] = col
+    return x[keep], y[keep], table, _crs_of(found)
+
+
+def _point_xy(geoms):
+    """``(x, y)`` of a batch of WKB geometries (NaN where there is none), or None
+    unless each is a little-endian 2D point. GDAL gives WKB of one length as a
+    fixed-size ``V21`` array, others as objects (masked where missing)."""
+    import numpy as np
+
+    point = np.dtype(_WKB_POINT)
+    if geoms.dtype.kind == "V" and geoms.dtype.itemsize == point.itemsize:
+        present = ~np.ma.getmaskarray(geoms)
+        parsed = np.ascontiguousarray(np.ma.getdata(geoms)[present]).view(point)
+    elif geoms.dtype == object:
+        present = ~np.ma.getmaskarray(geoms)
+        wkb = np.ma.getdata(geoms)[present]
+        if not all(isinstance(g, bytes) and len(g) == point.itemsize for g in wkb):
+            return None
+        parsed = np.frombuffer(b"".join(wkb), dtype=point)
+    else:
+        return None
+    if not ((parsed["order"] == 1).all() and (parsed["type"] == 1).all()):
+        return None
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[present], y[present] = parsed["x"], parsed["y"]
+    return x, y
+
+
+def _crs_of(found):
+    """The CRS of a file layer as pyogrio reports it (``EPSG:...`` or WKT), or None."""
+    path, layer_name, _ = found
+    kwargs = {"layer": layer_name} if layer_name else {}
+    return import_pyogrio().read_info(path, **kwargs)["crs"]
 
 
 # --------------------------------------------------------------------------- out

@@ -151,3 +151,78 @@ def test_study_area_defaults_and_mask(points):
     east = np.broadcast_to(cx > 1000, arr.shape)
     assert (arr[east] == 0).all() and np.array_equal(arr[~east], before[~east])
     assert hidden == int((before[east] != 0).sum()) > 0
+
+
+def test_convolution_agrees_with_scipy_fft(points):
+    """numpy's FFT on rows + pad (the convolution's own size) gives scipy's FFT on rows + 2 pad,
+    the convolution this module used before, to round-off."""
+    from scipy import fft as sp_fft
+
+    x, y, w = points
+    radius, pixel = 300.0, 25.0
+    buffer = D.radius_in_pixels(radius, pixel)
+    grid = D.qgis_grid((x.min(), y.min(), x.max(), y.max()), radius, pixel)
+    col, row = D._pixel_positions(x, y, D._buffered((x.min(), y.min(), x.max(), y.max()), radius), pixel, buffer)
+    i, j = np.floor(col), np.floor(row)
+    fx, fy, i, j = col - i, row - j, i.astype(np.int64), j.astype(np.int64)
+    terms, coefs, _ = D._plan(radius, pixel, buffer, "quartic", "raw", 0.0)
+    got = D._convolve_terms(i, j, fx, fy, w, terms, coefs, (grid.rows, grid.cols), lambda f: None)
+    rows, cols, pad = grid.rows, grid.cols, coefs.shape[1] // 2
+    size = (sp_fft.next_fast_len(rows + 2 * pad, real=True), sp_fft.next_fast_len(cols + 2 * pad, real=True))
+    acc = sum(sp_fft.rfft2(np.bincount(j * cols + i, w * (fx - .5) ** m * (fy - .5) ** n, minlength=rows * cols)
+                           .reshape(rows, cols), size) * sp_fft.rfft2(coefs[t], size)
+              for t, (m, n) in enumerate(terms))
+    expected = sp_fft.irfft2(acc, size)[pad:pad + rows, pad:pad + cols]
+    assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()
+    assert [D._fast_len(n) for n in range(1, 3000)] == [sp_fft.next_fast_len(n, real=True) for n in range(1, 3000)]
+
+
+@pytest.mark.parametrize("pixel", [25.0, 10.0, 7.3])
+def test_inside_pixels_is_contains_xy_of_every_centre(pixel):
+    """GDAL's burn plus shapely at the outline gives exactly shapely's answer for every
+    pixel centre, including centres lying on the outline (outside) and in a hole."""
+    import shapely
+
+    grid = D.GridSpec(0.0, 1000.0, pixel, int(1000 / pixel) + 3, int(1000 / pixel) + 2)
+    star = shapely.Polygon([(500 + r * np.cos(a), 500 + r * np.sin(a))
+                            for a, r in zip(np.linspace(0, 2 * np.pi, 23, endpoint=False), [430, 170] * 11 + [300])])
+    on_centres = shapely.box(3.5 * pixel, 1000.0 - 30.5 * pixel, 20.5 * pixel, 1000.0 - 2.5 * pixel)  # edges through centres
+    holed = shapely.Polygon(shapely.box(600, 600, 950, 950).exterior.coords, [shapely.box(700, 700, 800, 800).exterior.coords])
+    geometry = shapely.union_all([star.difference(shapely.box(480, 480, 520, 520)), on_centres, holed])
+    cx = grid.x_min + (np.arange(grid.cols) + 0.5) * pixel
+    cy = grid.y_max - (np.arange(grid.rows) + 0.5) * pixel
+    gx, gy = np.meshgrid(cx, cy)
+    expected = shapely.contains_xy(geometry, gx, gy)
+    got = D.inside_pixels(grid, geometry)
+    assert got.shape == (grid.rows, grid.cols) and np.array_equal(got, expected)
+    assert expected.any() and not expected.all()
+    on_outline = shapely.intersects_xy(on_centres.boundary, gx, gy)
+    assert on_outline.sum() > 40 and not got[on_outline & ~shapely.intersects_xy(star, gx, gy)].any()
+
+
+def test_write_geotiff_is_whole_or_nothing(tmp_path, points, monkeypatch):
+    """A failed write leaves no partial raster and the previous file as it was."""
+    from osgeo import gdal
+
+    from trafficking_routes.routes_plugin.core.files import FileWriteError
+
+    x, y, w = points
+    arr, grid = D.kernel_density(x, y, w, 300.0, 25.0)
+    path = tmp_path / "d.tif"
+    D.write_geotiff(path, arr, grid, "")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="does not fit"):
+        D.write_geotiff(path, arr[:, :-3], grid, "")
+
+    def disk_full(band, array, *args, **kwargs):
+        raise RuntimeError("No space left on device")
+
+    monkeypatch.setattr(gdal.Band, "WriteArray", disk_full)
+    with pytest.raises(FileWriteError, match="d.tif.*the existing d.tif was left as it was"):
+        D.write_geotiff(path, arr * 2, grid, "")
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.tif"]  # no temporary file left behind
+    with pytest.raises(FileWriteError, match="does not exist"):
+        D.write_geotiff(tmp_path / "missing" / "d.tif", arr, grid, "")
+    assert not (tmp_path / "missing").exists()

@@ -253,3 +253,52 @@ def test_density_on_the_sample_with_defaults_covers_kenya(sample_points, tmp_pat
     assert texts[0] == "relative density"
     assert (shader.legendSettings().minimumLabel(), shader.legendSettings().maximumLabel()) == ("low", "high")
     assert not any(ch.isdigit() for t in texts if t for ch in str(t))
+
+
+def test_density_from_the_file_is_the_density_from_its_features(sample_points, points_gpkg, tmp_path):
+    """The fast path (the file read through GDAL's Arrow interface as arrays) and the general
+    one (a memory copy of the layer, read feature by feature into a GeoDataFrame) give the same
+    GeoTIFF, pixel for pixel, and the same log: on the sample with defaults (Kenya, filtered by
+    role and transport mode, weighted) and on local points with a missing weight, a feature
+    without geometry and an empty point."""
+    from qgis.core import QgsFeatureRequest, QgsProcessingContext, QgsVectorLayer
+
+    from trafficking_routes.routes_plugin.edge.frames import point_columns
+
+    path, _ = points_gpkg
+    odd = tmp_path / "odd.gpkg"
+    frame = gpd.read_file(path, layer="route_points")
+    frame.loc[5, "geometry"] = None
+    frame.loc[7, "geometry"] = shapely.Point()
+    frame.to_file(odd, layer="route_points")
+    cases = [
+        (sample_points, {"ROLES": [0, 1], "CATEGORY_FIELD": "transport_modes", "CATEGORY_VALUE": "air",
+                         "WEIGHT_FIELD": "cases_high", "KERNEL": 1}),
+        (f"{odd}|layername=route_points", {"WEIGHT_FIELD": "cases_low", "RADIUS": 3000.0, "PIXEL_SIZE": 250.0,
+                                           "KERNEL": 0, "OUTPUT_VALUE": 1}),
+    ]
+    for n, (source, params) in enumerate(cases):
+        layer = QgsVectorLayer(source, "points", "ogr")
+        alg = HotspotDensity()
+        alg.initAlgorithm()
+        assert point_columns(alg, {"INPUT": source}, "INPUT", QgsProcessingContext(), ["role"]) is not None  # the fast path applies
+        copy = layer.materialize(QgsFeatureRequest())
+        assert copy.providerType() == "memory" and copy.featureCount() == layer.featureCount()
+        outputs, logs = [], []
+        for i, given in enumerate((source, copy)):
+            feedback = Feedback()
+            out = processing_run(HotspotDensity(), {**params, "INPUT": given, "OUTPUT": str(tmp_path / f"{n}_{i}.tif")},
+                                 feedback)
+            outputs.append((read_raster(out["OUTPUT"]), out["CRS"]))
+            logs.append([line for line in feedback.lines if "point" in line or "Grid" in line])
+        ((fast, fast_gt, fast_wkt), fast_crs), ((slow, slow_gt, slow_wkt), slow_crs) = outputs
+        assert fast.shape == slow.shape and fast_gt == slow_gt and fast_wkt == slow_wkt and fast_crs == slow_crs
+        assert np.array_equal(fast, slow) and fast.max() > 0
+        assert logs[0] == logs[1] and any("after filtering" in line for line in logs[0])
+    assert any("have no cases_low" in line for line in logs[0])
+
+
+def processing_run(alg, params, feedback):
+    from qgis import processing
+
+    return processing.run(alg, params, feedback=feedback)
