@@ -18,7 +18,6 @@ from .geodesy import haversine_km
 from .routes import IDENTIFYING, Journeys
 
 CRS = "EPSG:4326"
-LAYER_NAMES = ("route_points", "route_legs", "route_lines", "places", "rejected_rows")
 ROUTE_ATTRS = ("cases_low", "cases_high", "year", *cat.CATEGORY_FIELDS)
 
 

@@ -58,10 +58,17 @@ def _schema(path: Path, layer: str):
                                "gpkg_contents WHERE table_name = ?", (layer,)).fetchone()
         columns = con.execute(f'PRAGMA table_info("{layer}")').fetchall()
         count = con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = ?", (layer,)).fetchone()
-        rtree = con.execute(f'SELECT count(*) FROM "rtree_{layer}_geom"').fetchone() \
-            if info["geometry_type"] else None
+        triggers = sorted(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                                      (layer,)).fetchall())
+        extensions = con.execute("SELECT column_name, extension_name, definition, scope FROM gpkg_extensions "
+                                 "WHERE table_name = ? ORDER BY 1, 2", (layer,)).fetchall()
+        rtree, blobs = None, None
+        if info["geometry_type"]:  # the index holds the same boxes; the blobs are GDAL's, byte for byte
+            rtree = con.execute(f'SELECT id, minx, maxx, miny, maxy FROM "rtree_{layer}_geom" ORDER BY id').fetchall()
+            assert con.execute(f"SELECT rtreecheck('rtree_{layer}_geom')").fetchone()[0] == "ok"
+            blobs = con.execute(f'SELECT fid, geom FROM "{layer}" ORDER BY fid').fetchall()
     return (list(info["fields"]), list(info["dtypes"]), info["geometry_type"], info["crs"], info["features"],
-            contents, columns, count, rtree)
+            contents, columns, count, triggers, extensions, rtree, blobs)
 
 
 def _compare_files(new: Path, old: Path) -> None:
