@@ -28,6 +28,7 @@ once) and listed, but the earlier route's ``reports`` stays as written.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,18 +57,21 @@ def _org(value) -> str | None:
 
 def signatures(routes: pd.DataFrame, stops: pd.DataFrame) -> pd.Series:
     """The duplicate signature of each route (index of ``routes``)."""
-    order = stops.sort_values(["route_id", "seq"], kind="stable") if "seq" in stops.columns else stops
+    # each route's places in stop order (the order of the routes themselves does not matter here)
+    order = np.argsort(stops["seq"].to_numpy(), kind="stable") if "seq" in stops.columns else np.arange(len(stops))
+    route_ids = stops["route_id"].to_numpy(dtype=object)[order].tolist()
+    keys = stops["place_key"].astype(str).to_numpy(dtype=object)[order].tolist()
     places_of: dict[str, list[str]] = {}
-    for rid, key in zip(order["route_id"].tolist(), order["place_key"].astype(str).tolist()):
+    for rid, key in zip(route_ids, keys):
         places_of.setdefault(rid, []).append(key)
     seq = {rid: "→".join(keys) for rid, keys in places_of.items()}
     year = routes["year"] if "year" in routes.columns else pd.Series(np.nan, index=routes.index)
     year = pd.to_numeric(year, errors="coerce").astype("float64").to_numpy()
     types = routes["exploitation_types"] if "exploitation_types" in routes.columns else pd.Series("", index=routes.index)
-    types = types.fillna("").astype(str).tolist()
-    out = [f"{seq.get(rid, '')}|{'' if np.isnan(y) else int(y)}|"
-           + ";".join(sorted({x.strip() for x in ty.split(";") if x.strip()}))
-           for rid, y, ty in zip(routes["route_id"].tolist(), year, types)]
+    codes, cells = pd.factorize(types.fillna("").astype(str))  # each distinct cell sorted once
+    type_sets = [";".join(sorted({x.strip() for x in ty.split(";") if x.strip()})) for ty in cells]
+    out = [f"{seq.get(rid, '')}|{'' if np.isnan(y) else int(y)}|{type_sets[c] if c >= 0 else ''}"
+           for rid, y, c in zip(routes["route_id"].tolist(), year, codes.tolist())]
     return pd.Series(out, index=routes.index, dtype=object)
 
 
@@ -96,7 +100,8 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
     org_of = dict(zip(pd.to_numeric(raw_frame["source_row"], errors="coerce").tolist(),
                       raw_frame[ORG_COLUMN].tolist()))
     source_row = [int(r) for r in routes["source_row"].tolist()]
-    orgs = [_org(org_of.get(r)) for r in source_row]
+    folded: dict = {}
+    orgs = [folded[o] if o in folded else folded.setdefault(o, _org(o)) for o in map(org_of.get, source_row)]
     sig = signatures(routes, stops).tolist()
     route_ids = routes["route_id"].tolist()
     src = Path(journeys.source_file).name if journeys.source_file else ""
@@ -123,8 +128,9 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
             if here:
                 reports[j] += 1
                 rows_of[j] = rows_of[j] + rows_of[i]
-                low[j] = np.nanmax([low[j], low[i]]) if not (np.isnan(low[j]) and np.isnan(low[i])) else np.nan
-                high[j] = np.nan if np.isnan(high[j]) or np.isnan(high[i]) else max(high[j], high[i])
+                a, b = low[j], low[i]  # the larger estimate; blank only when both are
+                low[j] = b if math.isnan(a) else a if math.isnan(b) else max(a, b)
+                high[j] = np.nan if math.isnan(high[j]) or math.isnan(high[i]) else max(high[j], high[i])
             # kept in an earlier chunk (already written): the row is listed as rejected, never lost
             problems.append(Problem(src, source_row[i], ORG_COLUMN, None,
                                     f"same route (stops, year, exploitation types) as row {kept_row}, reported by "
@@ -140,7 +146,9 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
     routes["source_rows"] = ["; ".join(map(str, rows)) for rows in rows_of]
     keep = ~drop
     journeys.routes = routes[keep].reset_index(drop=True)
-    journeys.stops = stops[stops["route_id"].isin(set(journeys.routes["route_id"]))].reset_index(drop=True)
+    kept_ids = set(journeys.routes["route_id"].tolist())
+    journeys.stops = stops[np.fromiter((rid in kept_ids for rid in stops["route_id"].tolist()), bool,
+                                       len(stops))].reset_index(drop=True)
     journeys.problems = [*journeys.problems, *problems]
     return journeys
 
