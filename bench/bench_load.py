@@ -11,7 +11,7 @@ same run on the same machine:
   BENCH_POSTGIS=0 skips this part.
 
 Prints the time ratios and our peak memory (goal <= 1.5 GB). BENCH_ROWS sets the
-row count (default 300,000: the whole of ``make bench`` stays well under 15 minutes
+row count (default 200,000: the whole of ``make bench`` stays well under 15 minutes
 on a 2-core machine; the issue's figure is BENCH_ROWS=1000000). Files go to
 bench-output/ (the export is generated once per row count and kept).
 """
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = Path(os.environ.get("BENCH_OUT", REPO / "bench-output"))
-ROWS = int(os.environ.get("BENCH_ROWS", 300_000))
+ROWS = int(os.environ.get("BENCH_ROWS", 200_000))
 POSTGIS = os.environ.get("BENCH_POSTGIS", "1") != "0"
 BENCH_DB = "routes_bench"
 PY = sys.executable

@@ -193,11 +193,16 @@ def gpkg_blobs(geoms: np.ndarray, srs_id: int) -> tuple[list, np.ndarray]:
 
 
 def _sql_values(values: pd.Series) -> list:
-    """One column as the Python values SQLite stores as pyogrio would: None for
-    missing text, NaN (SQLite stores NULL) for missing numbers, bools as 0/1."""
-    if values.dtype.kind == "O":
-        return values.where(values.notna(), None).tolist()
-    return values.tolist()
+    """One column as the Python values SQLite stores as pyogrio stores the
+    column :func:`_plain` makes of it: missing values None (or NaN, which SQLite
+    stores as NULL), nullable integers as ints (the column's affinity makes
+    them REAL where the layer's field is), bools as 0/1."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+        return values.tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+        raise TypeError(f"column {values.name}: {dtype} is not written through SQLite")
+    return values.to_numpy(dtype=object, na_value=None).tolist()
 
 
 class _Layer:
@@ -274,13 +279,13 @@ class GeoPackageWriter:
     def write(self, name: str, df: pd.DataFrame) -> None:
         """Create layer ``name`` or append ``df`` to it."""
         append = name in self.written
-        plain = _plain(df)
         try:
             if not append:
-                self._create(name, plain, df)
+                self._create(name, _plain(df), df)
             elif name in self._layers:
-                self._insert(self._layers[name], plain, df)
+                self._insert(self._layers[name], df)
             else:
+                plain = _plain(df)
                 with gdal_options(TEMPORARY_FILE_OPTIONS):
                     pyogrio.write_dataframe(plain, self.tmp, layer=name, driver="GPKG", append=True, use_arrow=_ARROW,
                                             **self._geometry_args(name, df))
@@ -334,13 +339,13 @@ class GeoPackageWriter:
             if _has(con, "main", "sqlite_sequence") else None
         layer = self._layers[name] = _Layer(name, fields, geometry, srs_id, [sql for _n, sql in triggers],
                                             (seq[0] if seq else 0) + 1)
-        self._insert(layer, plain, df)
+        self._insert(layer, df)
 
-    def _insert(self, layer: _Layer, plain: pd.DataFrame, df: pd.DataFrame) -> None:
-        n = len(plain)
+    def _insert(self, layer: _Layer, df: pd.DataFrame) -> None:
+        n = len(df)
         if not n:
             return
-        columns = [_sql_values(plain[c]) for c in layer.fields]
+        columns = [_sql_values(df[c]) for c in layer.fields]
         if layer.geometry is not None:
             blobs, bounds = gpkg_blobs(df.geometry.values, layer.srs_id)
             columns.insert(0, blobs)
