@@ -103,7 +103,7 @@ def _blobs(ids: np.ndarray, box: np.ndarray, sizes: np.ndarray, node_size: int, 
 def pack(ids: np.ndarray, box: np.ndarray, node_size: int):
     """The R-tree of entries ``ids`` (int64) with ``box`` (n x 4 float32, see
     :func:`boxes`) in nodes of ``node_size`` bytes -> (nodes, parents, rowids):
-    lists of (nodeno, blob), (nodeno, parentnode) and (rowid, nodeno) rows."""
+    lists of (nodeno, blob) and (nodeno, parentnode) rows and an iterator of (rowid, nodeno)."""
     capacity = (node_size - 4) // CELL_BYTES
     if capacity < 4:
         raise ValueError(f"R-tree node size {node_size} is too small")
@@ -145,7 +145,7 @@ def pack(ids: np.ndarray, box: np.ndarray, node_size: int):
     if levels:
         parents.append(np.column_stack([child_ids, np.ones(len(child_ids), dtype=np.int64)]))
     parent_rows = np.concatenate(parents).tolist() if parents else []
-    return nodes, parent_rows, np.column_stack([ids, leaf_of]).tolist()
+    return nodes, parent_rows, zip(ids.tolist(), leaf_of.tolist())  # an iterator: no list of pairs in memory
 
 
 def fill(con, rtree: str, ids: np.ndarray, box: np.ndarray) -> None:
