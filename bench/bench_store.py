@@ -73,7 +73,7 @@ def copy_and_swap(layers: dict, target: Path, steps: dict) -> None:
     writer.tmp = tmp  # write straight into the copy
     for name, df in layers.items():
         writer.write(name, df)
-    writer._spatial_indexes()
+    writer.finish()
     t = time.perf_counter()
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())

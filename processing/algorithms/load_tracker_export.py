@@ -160,13 +160,13 @@ class LoadTrackerExport(RoutesAlgorithm):
             feedback=feedback,
             uncertain=UNCERTAIN_MODES[self.parameterAsEnum(parameters, self.UNCERTAIN, context)],
         )
-        rejected = result.layers["rejected_rows"]
-        for row in rejected.head(50).astype(object).where(rejected.head(50).notna(), "").itertuples():
+        rejected_rows = result.layers["rejected_rows"]
+        for row in rejected_rows.head(50).astype(object).where(rejected_rows.head(50).notna(), "").itertuples():
             where = f"row {row.source_row}" + (f", column '{row.column}'" if row.column else "")
             msg = f"{where}: {row.reason}" + (f" (did you mean: {row.suggestions})" if row.suggestions else "")
             (feedback.reportError(msg, False) if row.severity == "rejected" else feedback.pushWarning(msg))
-        if len(rejected) > 50:
-            feedback.pushWarning(f"... and {len(rejected) - 50} more: see the rejected_rows layer")
+        if len(rejected_rows) > 50:
+            feedback.pushWarning(f"... and {len(rejected_rows) - 50} more: see the rejected_rows layer")
         feedback.pushInfo(result.summary())
         outputs = {self.OUTPUT: redact(output) if uri else output, "ROWS_IN": result.report["rows_in"],
                    "ROWS_MAPPED": result.report["rows_mapped"], "ROWS_REJECTED": result.report["rows_rejected"]}

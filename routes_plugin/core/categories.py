@@ -39,14 +39,20 @@ ROLE_ORDER = tuple(ROLES)
 _SPLIT = re.compile(r"\s*(?:;|\||\n|\r|\t|,|/|\\|→|->|=>|>|\u2013>|\band\b|\bna\b|&|\+)\s*", re.IGNORECASE)
 
 
+_FOLD_SPACES = re.compile(r"[\s_\-.]+")
+
+
 def fold(text: str) -> str:
     """Case-, diacritic- and spacing-insensitive key for matching."""
-    text = unicodedata.normalize("NFKD", str(text))
-    # accents and invisible format characters (zero-width space, direction marks) go
-    text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
-    text = text.casefold().replace("’", "'").replace("‘", "'")
-    text = re.sub(r"[\s_\-.]+", " ", text)
-    return text.strip(" '\"")
+    text = str(text)
+    if text.isascii():  # nothing to decompose, no accents or format characters: the same key, faster
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text)
+        # accents and invisible format characters (zero-width space, direction marks) go
+        text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+        text = text.casefold().replace("’", "'").replace("‘", "'")
+    return _FOLD_SPACES.sub(" ", text).strip(" '\"")
 
 
 _COORDS = re.compile(r"(?<![\w.])(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)(?![\w.])")

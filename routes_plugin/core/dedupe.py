@@ -28,6 +28,7 @@ once) and listed, but the earlier route's ``reports`` stays as written.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,21 +57,39 @@ def _org(value) -> str | None:
 
 def signatures(routes: pd.DataFrame, stops: pd.DataFrame) -> pd.Series:
     """The duplicate signature of each route (index of ``routes``)."""
-    order = stops.sort_values(["route_id", "seq"], kind="stable") if "seq" in stops.columns else stops
-    seq = order.groupby("route_id", sort=False)["place_key"].agg(lambda s: "→".join(map(str, s)))
+    # each route's places in stop order (the order of the routes themselves does not matter here)
+    order = np.argsort(stops["seq"].to_numpy(), kind="stable") if "seq" in stops.columns else np.arange(len(stops))
+    route_ids = stops["route_id"].to_numpy(dtype=object)[order].tolist()
+    keys = stops["place_key"].astype(str).to_numpy(dtype=object)[order].tolist()
+    places_of: dict[str, list[str]] = {}
+    for rid, key in zip(route_ids, keys):
+        places_of.setdefault(rid, []).append(key)
+    seq = {rid: "→".join(keys) for rid, keys in places_of.items()}
     year = routes["year"] if "year" in routes.columns else pd.Series(np.nan, index=routes.index)
-    year = pd.to_numeric(year, errors="coerce")
+    year = pd.to_numeric(year, errors="coerce").astype("float64").to_numpy()
     types = routes["exploitation_types"] if "exploitation_types" in routes.columns else pd.Series("", index=routes.index)
-    types = types.fillna("").astype(str).map(lambda t: ";".join(sorted({x.strip() for x in t.split(";") if x.strip()})))
-    stops_of = routes["route_id"].map(seq).fillna("")
-    return stops_of + "|" + year.map(lambda y: "" if pd.isna(y) else str(int(y))) + "|" + types
+    codes, cells = pd.factorize(types.fillna("").astype(str))  # each distinct cell sorted once
+    type_sets = [";".join(sorted({x.strip() for x in ty.split(";") if x.strip()})) for ty in cells]
+    out = [f"{seq.get(rid, '')}|{'' if np.isnan(y) else int(y)}|{type_sets[c] if c >= 0 else ''}"
+           for rid, y, c in zip(routes["route_id"].tolist(), year, codes.tolist())]
+    return pd.Series(out, index=routes.index, dtype=object)
+
+
+def _source_rows(routes: pd.DataFrame) -> list[list[int]]:
+    """Each route's input rows: its ``source_rows`` when given, else its ``source_row``."""
+    rows = [[int(r)] for r in routes["source_row"].tolist()]
+    if "source_rows" in routes.columns:
+        for i, v in enumerate(routes["source_rows"].tolist()):
+            if not pd.isna(v) and str(v).strip():
+                rows[i] = [int(x) for x in str(v).split(";") if x.strip()]
+    return rows
 
 
 def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeState | None = None):
     """``journeys`` with duplicates across organisations folded (see the module
     docstring); routes gain ``reports``. ``raw_frame``: the reader's rows (with
     ``source_row`` and the organisation column); without an organisation
-    column nothing is merged."""
+    column nothing is merged. One pass over plain lists (no per-row pandas)."""
     routes, stops = journeys.routes, journeys.stops
     routes = routes.copy()
     routes["reports"] = np.ones(len(routes), dtype="int64")
@@ -78,19 +97,23 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
         journeys.routes = routes
         return journeys
     state = state if state is not None else DedupeState()
-    org_of = dict(zip(pd.to_numeric(raw_frame["source_row"], errors="coerce"), raw_frame[ORG_COLUMN]))
-    orgs = routes["source_row"].map(org_of).map(_org)
-    sig = signatures(routes, stops)
+    org_of = dict(zip(pd.to_numeric(raw_frame["source_row"], errors="coerce").tolist(),
+                      raw_frame[ORG_COLUMN].tolist()))
+    source_row = [int(r) for r in routes["source_row"].tolist()]
+    folded: dict = {}
+    orgs = [folded[o] if o in folded else folded.setdefault(o, _org(o)) for o in map(org_of.get, source_row)]
+    sig = signatures(routes, stops).tolist()
+    route_ids = routes["route_id"].tolist()
     src = Path(journeys.source_file).name if journeys.source_file else ""
     drop = np.zeros(len(routes), bool)
-    pos = {rid: i for i, rid in enumerate(routes["route_id"])}
-    rows_of = {i: _rows(routes.iloc[i]) for i in range(len(routes))}
+    pos = {rid: i for i, rid in enumerate(route_ids)}
+    rows_of = _source_rows(routes)
     low = pd.to_numeric(routes["cases_low"], errors="coerce").to_numpy(float).copy()
     high = pd.to_numeric(routes["cases_high"], errors="coerce").to_numpy(float).copy()
     reports = routes["reports"].to_numpy().copy()
     problems = []
-    for i, (s, org) in enumerate(zip(sig.to_numpy(), orgs.to_numpy())):
-        if org is None or pd.isna(org):  # no organisation: never merged
+    for i, (s, org) in enumerate(zip(sig, orgs)):
+        if org is None:  # no organisation: never merged
             continue
         g = state.groups.setdefault(s, {"kept": [], "by_org": {}})
         mine = g["by_org"].setdefault(org, 0)
@@ -105,32 +128,29 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
             if here:
                 reports[j] += 1
                 rows_of[j] = rows_of[j] + rows_of[i]
-                low[j] = np.nanmax([low[j], low[i]]) if not (np.isnan(low[j]) and np.isnan(low[i])) else np.nan
-                high[j] = np.nan if np.isnan(high[j]) or np.isnan(high[i]) else max(high[j], high[i])
+                a, b = low[j], low[i]  # the larger estimate; blank only when both are
+                low[j] = b if math.isnan(a) else a if math.isnan(b) else max(a, b)
+                high[j] = np.nan if math.isnan(high[j]) or math.isnan(high[i]) else max(high[j], high[i])
             # kept in an earlier chunk (already written): the row is listed as rejected, never lost
-            problems.append(Problem(src, int(routes["source_row"].iloc[i]), ORG_COLUMN, None,
+            problems.append(Problem(src, source_row[i], ORG_COLUMN, None,
                                     f"same route (stops, year, exploitation types) as row {kept_row}, reported by "
                                     "another organisation: counted once", "warning" if here else "rejected"))
         else:
-            g["kept"].append(routes["route_id"].iloc[i])
-            state.kept_rows[routes["route_id"].iloc[i]] = int(routes["source_row"].iloc[i])
+            g["kept"].append(route_ids[i])
+            state.kept_rows[route_ids[i]] = source_row[i]
     routes["reports"] = reports
     routes["cases_low"] = pd.array(np.where(np.isnan(low), np.nan, low)).astype(routes["cases_low"].dtype) \
         if str(routes["cases_low"].dtype) != "object" else low
     routes["cases_high"] = pd.array(np.where(np.isnan(high), np.nan, high)).astype(routes["cases_high"].dtype) \
         if str(routes["cases_high"].dtype) != "object" else high
-    routes["source_rows"] = ["; ".join(map(str, rows_of[i])) for i in range(len(routes))]
+    routes["source_rows"] = ["; ".join(map(str, rows)) for rows in rows_of]
     keep = ~drop
     journeys.routes = routes[keep].reset_index(drop=True)
-    journeys.stops = stops[stops["route_id"].isin(set(journeys.routes["route_id"]))].reset_index(drop=True)
+    kept_ids = set(journeys.routes["route_id"].tolist())
+    journeys.stops = stops[np.fromiter((rid in kept_ids for rid in stops["route_id"].tolist()), bool,
+                                       len(stops))].reset_index(drop=True)
     journeys.problems = [*journeys.problems, *problems]
     return journeys
-
-
-def _rows(route) -> list[int]:
-    if "source_rows" in route.index and pd.notna(route["source_rows"]) and str(route["source_rows"]).strip():
-        return [int(x) for x in str(route["source_rows"]).split(";") if x.strip()]
-    return [int(route["source_row"])]
 
 
 def duplicate_count(routes: pd.DataFrame) -> int:

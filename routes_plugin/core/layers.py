@@ -18,7 +18,6 @@ from .geodesy import haversine_km
 from .routes import IDENTIFYING, Journeys
 
 CRS = "EPSG:4326"
-LAYER_NAMES = ("route_points", "route_legs", "route_lines", "places", "rejected_rows")
 ROUTE_ATTRS = ("cases_low", "cases_high", "year", *cat.CATEGORY_FIELDS)
 
 
@@ -60,21 +59,25 @@ def leg_modes(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         return mode, source
     cells = df["transport_modes"].astype(object).where(df["transport_modes"].notna(), "") \
         if "transport_modes" in df else pd.Series("", index=df.index)
-    known = {c: [m for m in cat.split_cell(c) if m in MODES] for c in pd.unique(cells)}
-    given = cells.map(known)
+    codes, cell_values = pd.factorize(cells)  # each distinct cell once
+    known = [[m for m in cat.split_cell(c) if m in MODES] for c in cell_values]
+    surfaces = [[m for m in ms if m != "air"] for ms in known]
+
+    def per_leg(values, dtype=object):
+        return np.array(values, dtype=dtype)[codes]
+
     airline = df["airlines"].notna().to_numpy() if "airlines" in df else np.zeros(n, bool)
-    flew = given.map(lambda ms: "air" in ms).to_numpy() | airline
-    surface = given.map(lambda ms: [m for m in ms if m != "air"])
-    single = given.map(len).to_numpy() == 1
+    flew = per_leg(["air" in ms for ms in known], bool) | airline
+    single = per_leg([len(ms) for ms in known], np.int64) == 1
     a_air = (df["from_precision"] == "airport").to_numpy()
     b_air = (df["to_precision"] == "airport").to_numpy()
     fc, tc = df["from_country"].astype(str).to_numpy(), df["to_country"].astype(str).to_numpy()
     pairs = neighbours()
     abroad = np.array([a != b and (a, b) not in pairs for a, b in zip(fc, tc)], dtype=bool)
     long = df["length_km"].to_numpy(float) >= AIR_MIN_KM
-    none_given = given.map(len).to_numpy() == 0
+    none_given = per_leg([len(ms) for ms in known], np.int64) == 0
     # 1. one mode given for the route: every leg
-    first = given.map(lambda ms: ms[0] if ms else "unknown").to_numpy(dtype=object)
+    first = per_leg([ms[0] if ms else "unknown" for ms in known])
     mode[single], source[single] = first[single], "given"
     # 2. airport to airport, or an airport end on a route that flew: air
     air = ~single & ((a_air & b_air) | ((a_air | b_air) & (flew | (none_given & (fc != tc)))))
@@ -82,12 +85,12 @@ def leg_modes(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     air |= ~single & flew & (abroad | long)
     mode[air], source[air] = "air", "inferred"
     # 4. the other legs of a route with one surface mode take it
-    one_surface = surface.map(len).to_numpy() == 1
+    one_surface = per_leg([len(ms) for ms in surfaces], np.int64) == 1
     rest = ~single & ~air & one_surface
-    mode[rest] = surface.map(lambda ms: ms[0] if ms else "unknown").to_numpy(dtype=object)[rest]
+    mode[rest] = per_leg([ms[0] if ms else "unknown" for ms in surfaces])[rest]
     source[rest] = "inferred"
     # 5. between countries without a common land border, on a route that went by sea: sea
-    sea = ~single & ~air & ~rest & abroad & surface.map(lambda ms: "sea" in ms).to_numpy()
+    sea = ~single & ~air & ~rest & abroad & per_leg(["sea" in ms for ms in surfaces], bool)
     mode[sea], source[sea] = "sea", "inferred"
     return mode, source
 
@@ -95,11 +98,12 @@ def leg_modes(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def route_legs(journeys: Journeys) -> tuple[gpd.GeoDataFrame, int]:
     """One line per consecutive pair of stops. Returns (legs, zero_length_skipped)."""
     s = journeys.stops
-    nxt = s.shift(-1)
-    pair = (nxt["route_id"] == s["route_id"]).to_numpy()
-    a, b = s[pair].reset_index(drop=True), nxt[pair].reset_index(drop=True)
-    same = (a["place_key"] == b["place_key"]).to_numpy()
-    a, b = a[~same].reset_index(drop=True), b[~same].reset_index(drop=True)
+    rid = s["route_id"].to_numpy(dtype=object)
+    first = np.flatnonzero(rid[1:] == rid[:-1]) if len(s) else np.array([], dtype=np.int64)  # stop i, i + 1
+    keys = s["place_key"].to_numpy(dtype=object)
+    same = keys[first] == keys[first + 1]
+    first = first[~same]
+    a, b = s.iloc[first].reset_index(drop=True), s.iloc[first + 1].reset_index(drop=True)
     df = pd.DataFrame({"route_id": a["route_id"], "source_row": a["source_row"].astype("int64")})
     df["leg_seq"] = df.groupby("route_id").cumcount()
     df["from_seq"], df["to_seq"] = a["seq"].astype("int64"), b["seq"].astype("int64")

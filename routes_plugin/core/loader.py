@@ -131,7 +131,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
         duplicates = DedupeState()
         kept: dict[str, list] = {}
         counts: dict[str, int] = {}
-        mapped, rejected = set(), set()
+        mapped_rows, rejected_rows = set(), set()
         n_chunks = max(1, -(-len(raw.frame) // chunk_rows))
         for i, chunk in enumerate(_chunks(raw, chunk_rows)):
             _check(feedback, f"Resolving places and building layers: rows {chunk.frame['source_row'].min()}"
@@ -142,8 +142,8 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
                                     home_country=home_country or None, seen=seen)
             journeys = prepare_journeys(journeys, chunk.frame, gaz, duplicates)  # town level; duplicates once
             layers, report = build_layers(journeys)
-            mapped |= journeys.mapped_rows
-            rejected |= journeys.rejected_rows
+            mapped_rows |= journeys.mapped_rows
+            rejected_rows |= journeys.rejected_rows
             for k, v in report.items():
                 counts[k] = counts.get(k, 0) + v
             for name, df in layers.items():
@@ -151,7 +151,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
                     writer.write(name, df)
                 else:
                     kept.setdefault(name, []).append(df)
-            _check(feedback, f"{len(mapped)} rows mapped so far")
+            _check(feedback, f"{len(mapped_rows)} rows mapped so far")
         out = {name: pd.concat(parts, ignore_index=True) for name, parts in kept.items() if name != "place_counts"}
         out["places"] = places(kept.get("place_counts", []))
         if writer is not None:
@@ -159,14 +159,18 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
             writer.write("places", out["places"])
             writer.write("rejected_rows", out["rejected_rows"])
             if isinstance(writer, PostgisWriter):
-                writer.commit(raw.rows_read, len(mapped), len(rejected - mapped))
+                writer.commit(raw.rows_read, len(mapped_rows), len(rejected_rows - mapped_rows))
             else:
+                writer.finish()
+                # record-level layers, not for publication: tagged in the temporary file, so the tags are part
+                # of the one commit and GDAL never opens (and rewrites the metadata of) the user's file
+                tag_working_data(writer.tmp)
                 writer.commit()
-                tag_working_data(output)  # record-level layers: not for publication
     finally:
         if writer is not None:
             writer.close()
-    counts.update(rows_in=raw.rows_read, rows_mapped=len(mapped), rows_rejected=len(rejected - mapped),
+    counts.update(rows_in=raw.rows_read, rows_mapped=len(mapped_rows),
+                  rows_rejected=len(rejected_rows - mapped_rows),
                   places=len(out["places"]), duplicates_merged=duplicates.merged)
     if feedback is not None:
         feedback.setProgress(100)

@@ -118,6 +118,12 @@ def _map_unique(series: pd.Series, fn):
     return {v: fn(v) for v in pd.unique(series.dropna())}
 
 
+def _per_distinct(series: pd.Series, fn) -> tuple[np.ndarray, list]:
+    """``fn`` once per distinct non-missing value: (codes, results); code -1 is a missing cell."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes, [fn(v) for v in uniques]
+
+
 # --------------------------------------------------------------------------- model
 @dataclass
 class Journeys:
@@ -176,17 +182,14 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
 
     ``seen`` (route id -> first source row) carries route ids across chunks
     of one export: a later row with a seen id is a duplicate. It is updated.
+
+    The steps, in order: :func:`_route_ids`, :func:`_cases_and_year`,
+    :func:`_categories`, :func:`_long_stops`, :func:`_resolve_places`,
+    :func:`_place_problems`, :func:`_journeys`. Each works once per distinct
+    cell value or on whole columns, never row by row in pandas.
     """
     if unresolved not in UNRESOLVED_MODES:
         raise ValueError(f"unresolved must be one of {UNRESOLVED_MODES}")
-    f = raw.frame
-    src = Path(raw.source_file).name  # never the user's folders
-    problems: list[Problem] = list(raw.problems)
-
-    def problem(rows, column, values, reason, severity="rejected", suggestions=""):
-        for r, v in zip(rows, values):
-            problems.append(Problem(src, int(r), raw.column_map.get(column, column), None if pd.isna(v) else str(v),
-                                    reason, severity, suggestions=suggestions))
 
     def progress(p):
         if feedback is not None:
@@ -194,10 +197,47 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
                 raise InterruptedError("cancelled")
             feedback.setProgress(p)
 
+    cx = _Context(raw, Path(raw.source_file).name, list(raw.problems))  # the file name, never the user's folders
+    f = raw.frame
+    rows, rejected = _route_ids(cx, f, {} if seen is None else seen)
+    progress(5)
+    _cases_and_year(cx, f, rows)
+    _categories(f, rows, include_identifying)
+    progress(15)
+    stops = _long_stops(cx, f, rows, rejected, gazetteer)
+    progress(25)
+    stops = _resolve_places(stops, gazetteer, unresolved, home_country, lambda share: progress(25 + 50 * share))
+    progress(78)
+    kept = _place_problems(cx, rows, stops, rejected)
+    routes, stops_out = _journeys(rows, kept, rejected)
+    progress(85)
+    return Journeys(routes=routes, stops=stops_out, problems=cx.problems, rows_read=raw.rows_read, source_file=cx.src)
+
+
+@dataclass
+class _Context:
+    """What every step of :func:`parse_routes` reports problems with."""
+
+    raw: RawTable
+    src: str
+    problems: list[Problem]
+
+    def header(self, column):
+        return self.raw.column_map.get(column, column)
+
+    def add(self, source_rows, column, values, reasons, severity):
+        """One problem per row; ``values`` and ``reasons`` are lists as long as ``source_rows``."""
+        header = self.header(column) if column is not None else None
+        self.problems.extend(Problem(self.src, int(r), header, v, why, severity)
+                             for r, v, why in zip(source_rows, values, reasons))
+
+
+def _route_ids(cx: _Context, f: pd.DataFrame, seen: dict[str, int]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Route ids (given, else derived from the row's content) and duplicates
+    (within the chunk and of ``seen``, which is updated) -> (rows, rejected)."""
     rows = pd.DataFrame({"source_row": f["source_row"].astype("int64")}, index=f.index)
     if "source_rows" in f.columns:
         rows["source_rows"] = f["source_rows"]
-    # --- route ids: given, else derived from content
     given = f["route_id"] if "route_id" in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
     rows["route_id"] = given.astype(object)
     missing = given.isna().to_numpy()
@@ -206,49 +246,57 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         rows.loc[missing, "route_id"] = [stable_route_id(v) for v in
                                          f.loc[missing, content_cols].itertuples(index=False, name=None)]
     rows["route_id"] = rows["route_id"].astype(str)
-    seen = {} if seen is None else seen
-    dup = rows["route_id"].duplicated(keep="first") | rows["route_id"].isin(seen.keys())
-    first_row = {**rows.drop_duplicates("route_id").set_index("route_id")["source_row"].to_dict(), **seen}
+    ids, source_rows = rows["route_id"].tolist(), rows["source_row"].tolist()
+    first_row: dict[str, int] = {}
+    for rid, r in zip(ids, source_rows):
+        first_row.setdefault(rid, r)
+    dup = rows["route_id"].duplicated(keep="first").to_numpy() | np.fromiter((rid in seen for rid in ids), bool,
+                                                                             len(ids))
+    first_row.update(seen)
     seen.update({k: v for k, v in first_row.items() if k not in seen})
-    rejected = pd.Series(False, index=f.index)
     if dup.any():
-        for i in rows.index[dup]:
-            rid = rows.at[i, "route_id"]
-            how = "route id" if pd.notna(given.at[i]) else "the same content (no route id)"
-            problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get("route_id", "route_id"),
-                                    rid, f"duplicate of row {first_row[rid]}: {how}", "rejected"))
-        rejected |= dup
-    progress(5)
+        had_id = given.notna().to_numpy()[dup]
+        dup_ids = [ids[i] for i in np.flatnonzero(dup)]
+        cx.add(rows["source_row"].to_numpy()[dup], "route_id", dup_ids,
+               [f"duplicate of row {first_row[rid]}: " + ("route id" if has else "the same content (no route id)")
+                for rid, has in zip(dup_ids, had_id)], "rejected")
+    return rows, dup.copy()
 
-    # --- cases and year
+
+def _cases_and_year(cx: _Context, f: pd.DataFrame, rows: pd.DataFrame) -> None:
+    """``cases_low``/``cases_high`` and ``year`` of every row; a cell that is
+    not a number of cases or a year is left blank with a warning."""
+    srow = rows["source_row"].to_numpy()
     if "cases" in f.columns:
-        parsed = _map_unique(f["cases"], parse_cases)
-        low = f["cases"].map(lambda v: parsed[v][0] if v in parsed else np.nan)
-        high = f["cases"].map(lambda v: parsed[v][1] if v in parsed else np.nan)
-        bad = f["cases"].map(lambda v: parsed[v][2] if v in parsed else None)
-        m = bad.notna()
-        for i in f.index[m]:
-            problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get("cases", "cases"),
-                                    str(f.at[i, "cases"])[:200], bad[i] + "; cases left blank", "warning"))
+        codes, parsed = _per_distinct(f["cases"], parse_cases)
+        low = np.array([p[0] for p in parsed] + [np.nan], dtype=float)[codes]
+        high = np.array([p[1] for p in parsed] + [np.nan], dtype=float)[codes]
+        bad = np.array([p[2] for p in parsed] + [None], dtype=object)[codes]
+        m = pd.notna(bad)
+        cells = f["cases"].to_numpy(dtype=object)[m]
+        cx.add(srow[m], "cases", [str(v)[:200] for v in cells], [why + "; cases left blank" for why in bad[m]],
+               "warning")
         rows["cases_low"] = pd.array(low, dtype="Int64")
         rows["cases_high"] = pd.array(high, dtype="Int64")
     else:
         rows["cases_low"] = pd.array([pd.NA] * len(f), dtype="Int64")
         rows["cases_high"] = pd.array([pd.NA] * len(f), dtype="Int64")
-    year = pd.Series(np.nan, index=f.index)
+    year = np.full(len(f), np.nan)
     for col in ("year", "date_reported"):
         if col not in f.columns:
             continue
-        parsed = _map_unique(f[col], parse_year)
-        y = f[col].map(lambda v: parsed[v][0] if v in parsed else np.nan).astype(float)
-        bad = f[col].map(lambda v: parsed[v][1] if v in parsed else None).notna()
-        for i in f.index[bad]:
-            problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get(col, col),
-                                    str(f.at[i, col])[:200], parsed[f.at[i, col]][1] + "; year left blank", "warning"))
-        year = year.fillna(y)
+        codes, parsed = _per_distinct(f[col], parse_year)
+        y = np.array([p[0] for p in parsed] + [np.nan], dtype=float)[codes]
+        bad = np.array([p[1] for p in parsed] + [None], dtype=object)[codes]
+        m = pd.notna(bad)
+        cells = f[col].to_numpy(dtype=object)[m]
+        cx.add(srow[m], col, [str(v)[:200] for v in cells], [why + "; year left blank" for why in bad[m]], "warning")
+        year = np.where(np.isnan(year), y, year)
     rows["year"] = pd.array(year, dtype="Int64")
 
-    # --- categories (codes joined by "; ")
+
+def _categories(f: pd.DataFrame, rows: pd.DataFrame, include_identifying: bool) -> None:
+    """The category fields as codes joined by "; " (and the identifying fields when asked for)."""
     for col in cat.CATEGORY_FIELDS:
         if col in f.columns:
             norm = _map_unique(f[col], lambda v, c=col: cat.join(cat.normalise_categories(c, v)))
@@ -259,11 +307,48 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         for col in IDENTIFYING:
             if col in f.columns:
                 rows[col] = f[col]
-    progress(15)
 
-    # --- stops, long format; "N/A", "unknown", "-" and the like in a place cell mean no place
-    f = f.assign(**{c: f[c].mask(f[c].map(_is_missing_token, na_action="ignore").fillna(False).astype(bool))
-                    for c in _PLACE_CELLS if c in f.columns})
+
+def _without_missing_tokens(f: pd.DataFrame) -> pd.DataFrame:
+    """"N/A", "unknown", "-" and the like in a place cell mean no place (tested once per distinct cell)."""
+    out = {}
+    for c in _PLACE_CELLS:
+        if c in f.columns:
+            values = pd.unique(f[c].dropna())
+            tokens = [v for v in values if _is_missing_token(v)]
+            if tokens:
+                out[c] = f[c].mask(f[c].isin(tokens).fillna(False).astype(bool))
+    return f.assign(**out) if out else f
+
+
+def _transit_part(cx: _Context, names: pd.Series, col: str, srow: np.ndarray, rejected: np.ndarray,
+                  gazetteer) -> pd.DataFrame:
+    """The transit cell split into its points, one row each (``sub`` = position in the cell)."""
+    codes, split = _per_distinct(names, lambda v: _join_countries(cat.split_cell(v), str(v), gazetteer))
+    sizes = np.array([len(s) for s in split] + [0], dtype=np.int64)[codes]
+    too_many = sizes > MAX_TRANSIT_POINTS
+    if too_many.any():
+        cells = names.to_numpy(dtype=object)[too_many]
+        cx.add(srow[too_many], col, [str(v) for v in cells],
+               [f"{n:,} transit points in one cell (more than {MAX_TRANSIT_POINTS}): not a route"
+                for n in sizes[too_many]], "rejected")
+        rejected |= too_many
+        sizes = np.where(too_many, 0, sizes)
+    index = names.index.to_numpy()
+    long = pd.Series(np.array([x for c, n in zip(codes, sizes) if n for x in split[c]], dtype=object),
+                     index=np.repeat(index, sizes), dtype=object)
+    part = pd.DataFrame({"row": long.index, "input_name": long.values, "country_input": pd.NA, "column": col})
+    starts = np.cumsum(sizes) - sizes
+    part["sub"] = np.arange(len(part), dtype=np.int64) - np.repeat(starts, sizes)
+    return part
+
+
+def _long_stops(cx: _Context, f: pd.DataFrame, rows: pd.DataFrame, rejected: np.ndarray, gazetteer) -> pd.DataFrame:
+    """The stops in long format (``row`` = the row's index label, ``order`` =
+    the column's place in :data:`STOP_COLUMNS`, ``sub``), with the ``air``
+    flag of the route and the country ``hint`` each is looked up with."""
+    f = _without_missing_tokens(f)
+    srow = rows["source_row"].to_numpy()
     parts = []
     for order, (role, col, ccol) in enumerate(STOP_COLUMNS):
         if col not in f.columns and (ccol is None or ccol not in f.columns):
@@ -271,19 +356,7 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
         names = f[col] if col in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
         hint = f[ccol] if ccol and ccol in f.columns else pd.Series(pd.NA, index=f.index, dtype="object")
         if role == "transit":
-            split = _map_unique(names, lambda v: _join_countries(cat.split_cell(v), str(v), gazetteer))
-            too_many = names.map(lambda v: len(split.get(v, ())) > MAX_TRANSIT_POINTS if pd.notna(v) else False)
-            for i in f.index[too_many.to_numpy(dtype=bool)]:
-                problems.append(Problem(src, int(rows.at[i, "source_row"]), raw.column_map.get(col, col),
-                                        str(names[i]), f"{len(split[names[i]]):,} transit points in one cell "
-                                        f"(more than {MAX_TRANSIT_POINTS}): not a route", "rejected"))
-                rejected[i] = True
-            names = names.where(~too_many)
-            items = names.map(lambda v: split.get(v, []) if pd.notna(v) else [])
-            long = items.explode().dropna()
-            part = pd.DataFrame({"row": long.index, "input_name": long.values, "country_input": pd.NA,
-                                 "column": col})
-            part["sub"] = part.groupby("row").cumcount()
+            part = _transit_part(cx, names, col, srow, rejected, gazetteer)
         else:
             has = names.notna() | hint.notna()
             part = pd.DataFrame({"row": f.index[has], "input_name": names[has].values,
@@ -303,50 +376,61 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
     origin_country = f["origin_country"] if "origin_country" in f.columns else pd.Series(pd.NA, index=f.index)
     stops["hint"] = stops["country_input"].where(stops["country_input"].notna(),
                                                   stops["row"].map(origin_country))
-    progress(25)
+    return stops
 
-    # --- resolve each distinct (name, country, hint) once, then join back
+
+def _resolve_places(stops: pd.DataFrame, gazetteer, unresolved: str, home_country, progress) -> pd.DataFrame:
+    """Each distinct (name, country, hint, air) resolved once, joined back:
+    adds ``status``, ``reason``, ``suggestions`` and :data:`PLACE_COLUMNS`."""
     key_cols = ["input_name", "country_input", "hint", "air"]
     stops[key_cols[:3]] = stops[key_cols[:3]].astype(object).where(stops[key_cols[:3]].notna(), None)
     keys = stops[key_cols].drop_duplicates().reset_index(drop=True)
     found = []
     for k, (name, country_input, hint, air) in enumerate(keys.itertuples(index=False, name=None)):
         if k % 500 == 0:
-            progress(25 + 50 * k / max(len(keys), 1))
+            progress(k / max(len(keys), 1))
         status, place, reason, suggestions = _resolve_stop(gazetteer, name, country_input, hint, unresolved,
                                                            home_country, bool(air))
         found.append((status, reason, suggestions,
                       *(getattr(place, a, None) if place is not None else None for a in _PLACE_ATTRS)))
     resolved = pd.concat([keys, pd.DataFrame(found, columns=["status", "reason", "suggestions", *PLACE_COLUMNS])],
                          axis=1)
-    stops = stops.merge(resolved, on=key_cols, how="left", sort=False)
-    progress(78)
+    return stops.merge(resolved, on=key_cols, how="left", sort=False)
 
-    # --- problems from places
+
+def _place_problems(cx: _Context, rows: pd.DataFrame, stops: pd.DataFrame, rejected: np.ndarray) -> pd.DataFrame:
+    """Problems of places that could not be used (a warning for a place kept at
+    country level), and of rows left without any place; updates ``rejected``.
+    Returns the stops that have a place."""
     srow = rows["source_row"]
     bad = stops[stops["status"] != "ok"]
-    for st in bad.itertuples(index=False):
-        sev = "warning" if st.status == "country" else "rejected"
-        value = st.input_name if pd.notna(st.input_name) else st.country_input
-        problems.append(Problem(src, int(srow[st.row]), raw.column_map.get(st.column, st.column),
-                                None if pd.isna(value) else str(value), st.reason, sev,
-                                suggestions=st.suggestions))
+    if len(bad):
+        values = bad["input_name"].where(bad["input_name"].notna(), bad["country_input"]).tolist()
+        sources = bad["row"].map(srow).to_numpy()
+        for r, column, value, reason, status, suggestions in zip(sources, bad["column"].tolist(), values,
+                                                                 bad["reason"].tolist(), bad["status"].tolist(),
+                                                                 bad["suggestions"].tolist()):
+            cx.problems.append(Problem(cx.src, int(r), cx.header(column), None if pd.isna(value) else str(value),
+                                       reason, "warning" if status == "country" else "rejected",
+                                       suggestions=suggestions))
     rejected |= rows.index.isin(bad.loc[bad["status"] != "country", "row"].unique())
     kept = stops[stops["place_key"].notna()]
     no_place = ~rows.index.isin(kept["row"].unique()) & ~rejected
-    for i in rows.index[no_place]:
-        problems.append(Problem(src, int(srow[i]), None, None,
-                                "no origin, transit, destination or exploitation place in this row", "rejected"))
+    cx.add(srow.to_numpy()[no_place], None, [None] * int(no_place.sum()),
+           ["no origin, transit, destination or exploitation place in this row"] * int(no_place.sum()), "rejected")
     rejected |= no_place
+    return kept
 
+
+def _journeys(rows: pd.DataFrame, kept: pd.DataFrame, rejected: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The routes not rejected, and their stops in order with ``seq``."""
     routes = rows[~rejected].reset_index(drop=True)
     kept = kept[~kept["row"].isin(rows.index[rejected])].sort_values(["row", "order", "sub"])
     kept = kept.assign(route_id=kept["row"].map(rows["route_id"]).astype(rows["route_id"].dtype),
-                       source_row=kept["row"].map(srow))
+                       source_row=kept["row"].map(rows["source_row"]))
     kept["seq"] = kept.groupby("row").cumcount()
-    stops_out = kept[["route_id", "source_row", "seq", "role", "input_name", "column", *PLACE_COLUMNS]].reset_index(drop=True)
-    progress(85)
-    return Journeys(routes=routes, stops=stops_out, problems=problems, rows_read=raw.rows_read, source_file=src)
+    return routes, kept[["route_id", "source_row", "seq", "role", "input_name", "column",
+                         *PLACE_COLUMNS]].reset_index(drop=True)
 
 
 def _join_countries(items: list[str], cell: str, gazetteer) -> list[str]:

@@ -2,8 +2,15 @@
 everything else the file holds.
 
 All layers of one load go to one GeoPackage. They are first written, chunk
-by chunk, into a temporary GeoPackage beside the output (pyogrio, spatial
-indexes built once at the end). Then:
+by chunk, into a temporary GeoPackage beside the output: GDAL (pyogrio)
+creates each layer, empty, with its spatial index and triggers; the rows go
+in through SQLite itself (one transaction, no journal and no sync while the
+throw-away file is being created; GeoPackage geometry blobs built as arrays)
+and each spatial index is bulk-loaded once at the end (:mod:`.rtree`), the
+feature counts and extents set and the triggers put back. Where this
+Python's SQLite lacks the R*Tree module, or a column has a type this path
+does not write, pyogrio writes the rows (through Arrow where GDAL >= 3.8 and
+pyarrow allow) and GDAL builds the index. Then:
 
 * the output does not exist yet: the temporary file is moved into place
   (:func:`os.replace`);
@@ -45,12 +52,21 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+import numpy as np
+import shapely
+
+from . import rtree
 from .files import no_space, space_problem
 from .errors import RoutesError
 
 
 #: pyogrio writes through Arrow (several times faster) when pyarrow is importable and GDAL >= 3.8
 _ARROW = importlib.util.find_spec("pyarrow") is not None and pyogrio.__gdal_version__ >= (3, 8, 0)
+#: GDAL's settings while it creates layers in the temporary GeoPackage (a file nobody else uses,
+#: thrown away on any failure): no journal, no sync; the file is synced once before it is moved in place
+TEMPORARY_FILE_OPTIONS = {"OGR_SQLITE_JOURNAL": "OFF", "OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_CACHE": "256"}
+#: column kinds (numpy) the direct SQLite path writes as pyogrio would
+_DIRECT_KINDS = set("iufbO")
 #: seconds to wait for another program's write lock on an existing output
 BUSY_TIMEOUT = 20.0
 #: SQLite's header, and the GeoPackage application ids ('GPKG', 'GP10', 'GP11') at byte 68
@@ -147,6 +163,64 @@ def remove_stale_temporaries(path) -> list[Path]:
     return removed
 
 
+@contextlib.contextmanager
+def gdal_options(options: dict[str, str]):
+    """GDAL configuration options for the duration of a block (previous values restored)."""
+    before = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
+def gpkg_blobs(geoms: np.ndarray, srs_id: int) -> tuple[list, np.ndarray]:
+    """GeoPackage geometry blobs as GDAL writes them (little-endian header with
+    the SRS id, an XY envelope except for points, then the WKB; missing
+    geometries None) and the shapely bounds of each geometry."""
+    geoms = np.asarray(geoms, dtype=object)
+    bounds = shapely.bounds(geoms)
+    wkb = shapely.to_wkb(geoms, byte_order=1)
+    missing = shapely.is_missing(geoms)
+    empty = shapely.is_empty(geoms) & ~missing
+    point = shapely.get_type_id(geoms) == 0
+    srs = int(srs_id).to_bytes(4, "little", signed=True)
+    plain, enveloped, hollow = b"GP\x00\x01" + srs, b"GP\x00\x03" + srs, b"GP\x00\x11" + srs
+    env = np.ascontiguousarray(bounds[:, [0, 2, 1, 3]], dtype="<f8").tobytes()
+    out = [None if m else hollow + w if e else plain + w if p else enveloped + env[32 * i:32 * i + 32] + w
+           for i, (w, m, e, p) in enumerate(zip(wkb.tolist(), missing.tolist(), empty.tolist(), point.tolist()))]
+    return out, bounds
+
+
+def _sql_values(values: pd.Series) -> list:
+    """One column as the Python values SQLite stores as pyogrio stores the
+    column :func:`_plain` makes of it: missing values None (or NaN, which SQLite
+    stores as NULL), nullable integers as ints (the column's affinity makes
+    them REAL where the layer's field is), bools as 0/1."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+        return values.tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+        raise TypeError(f"column {values.name}: {dtype} is not written through SQLite")
+    return values.to_numpy(dtype=object, na_value=None).tolist()
+
+
+class _Layer:
+    """A layer of the temporary GeoPackage whose rows go in through SQLite."""
+
+    def __init__(self, name: str, fields: list[str], geometry: str | None, srs_id: int, triggers: list[str],
+                 first_fid: int):
+        self.name, self.fields, self.geometry, self.srs_id = name, fields, geometry, srs_id
+        self.triggers = triggers
+        columns = ([geometry] if geometry else []) + fields
+        self.sql = (f"INSERT INTO {_q(name)} ({', '.join(map(_q, columns))}) "
+                    f"VALUES ({', '.join('?' * len(columns))})")
+        self.next_fid, self.count = first_fid, 0
+        self.ids: list[np.ndarray] = []
+        self.boxes: list[np.ndarray] = []
+        self.extent = np.array([np.inf, np.inf, -np.inf, -np.inf])
+
+
 class GeoPackageWriter:
     """Writes layers chunk by chunk into a temporary GeoPackage beside
     ``path``; :meth:`commit` puts them into ``path`` (a new file is moved
@@ -175,61 +249,186 @@ class GeoPackageWriter:
         remove_stale_temporaries(self.path)
         self.tmp = folder / f".{self.path.stem}.routes-{os.getpid()}-{secrets.token_hex(4)}.gpkg"
         self.written: list[str] = []
-        self.spatial: set[str] = set()
+        self.spatial: set[str] = set()  # layers written by pyogrio: GDAL builds their index at the end
+        self.direct = _sqlite_has_rtree()
+        self._layers: dict[str, _Layer] = {}
+        self._con: sqlite3.Connection | None = None
 
     def _error(self, what: str, exc: BaseException) -> StoreError:
         return failure(self.path, exc, what, hide=self.tmp)
 
+    # the temporary file's SQLite connection: one transaction, no journal (the file is thrown away on failure)
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            self._con = sqlite3.connect(str(self.tmp), isolation_level=None)
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -65536"):
+                self._con.execute(f"PRAGMA {pragma}")
+            self._con.execute("BEGIN")
+        return self._con
+
+    def _release(self) -> None:
+        """Commit and close the connection (before GDAL opens the file, and at the end)."""
+        con, self._con = self._con, None
+        if con is not None:
+            try:
+                if con.in_transaction:
+                    con.execute("COMMIT")
+            finally:
+                con.close()
+
     def write(self, name: str, df: pd.DataFrame) -> None:
         """Create layer ``name`` or append ``df`` to it."""
         append = name in self.written
-        plain = _plain(df)
-        # spatial indexes are built once at commit: kept up to date row by row over
-        # many appended chunks they cost more than the rest of the write
-        opts = {} if append else {"layer_options": {"OVERWRITE": "YES", "SPATIAL_INDEX": "NO"}}
         try:
-            if isinstance(df, gpd.GeoDataFrame):
-                self.spatial.add(name)
-                types = set(df.geometry.geom_type.dropna().unique())
-                gtype = types.pop() if len(types) == 1 else _default_type(name)
-                pyogrio.write_dataframe(plain, self.tmp, layer=name, driver="GPKG", append=append, use_arrow=_ARROW,
-                                        geometry_type=gtype, promote_to_multi=False, **opts)
+            if not append:
+                self._create(name, _plain(df), df)
+            elif name in self._layers:
+                self._insert(self._layers[name], df)
             else:
-                pyogrio.write_dataframe(plain, self.tmp, layer=name, driver="GPKG", append=append, use_arrow=_ARROW,
-                                        **opts)
-        except Exception as exc:  # pyogrio / GDAL errors, OSError: one message naming the output
+                plain = _plain(df)
+                with gdal_options(TEMPORARY_FILE_OPTIONS):
+                    pyogrio.write_dataframe(plain, self.tmp, layer=name, driver="GPKG", append=True, use_arrow=_ARROW,
+                                            **self._geometry_args(name, df))
+        except StoreError:
+            raise
+        except Exception as exc:  # pyogrio / GDAL / SQLite errors, OSError: one message naming the output
             raise self._error(f"layer {name}", exc) from None
         if not append:
             self.written.append(name)
 
+    @staticmethod
+    def _geometry_args(name: str, df: pd.DataFrame) -> dict:
+        if not isinstance(df, gpd.GeoDataFrame):
+            return {}
+        types = set(df.geometry.geom_type.dropna().unique())
+        return {"geometry_type": types.pop() if len(types) == 1 else _default_type(name), "promote_to_multi": False}
+
+    def _create(self, name: str, plain: pd.DataFrame, df: pd.DataFrame) -> None:
+        """GDAL creates the layer: empty, with its index, for rows that go in through SQLite;
+        else with the rows of this first chunk (and no index: GDAL builds it at the end)."""
+        geometry = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
+        direct = self.direct and all(plain[c].dtype.kind in _DIRECT_KINDS for c in plain.columns if c != geometry)
+        self._release()
+        options = {"OVERWRITE": "YES", "SPATIAL_INDEX": "YES" if direct else "NO"}
+        with gdal_options(TEMPORARY_FILE_OPTIONS):
+            pyogrio.write_dataframe(plain.iloc[:0] if direct else plain, self.tmp, layer=name, driver="GPKG",
+                                    use_arrow=_ARROW, layer_options=options, **self._geometry_args(name, df))
+        if not direct:
+            if geometry is not None:
+                self.spatial.add(name)
+            return
+        con = self._connection()
+        columns = [r[1] for r in con.execute(f"PRAGMA main.table_info({_q(name)})")]
+        fields = [c for c in plain.columns if c != geometry]
+        if geometry is not None:
+            geometry, srs_id = con.execute("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE "
+                                           "lower(table_name) = lower(?)", (name,)).fetchone()
+        else:
+            srs_id = 0
+        missing = [c for c in fields if c not in columns]
+        if missing:
+            raise StoreError(f"Could not write {self.path}: GDAL created layer {name} without the columns "
+                             f"{', '.join(missing)}; nothing was written.")
+        # the triggers (feature count, spatial index) call GDAL's SQL functions or cost a statement per
+        # row: set aside while the rows go in, put back at the end
+        triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+                               "ORDER BY rowid", (name,)).fetchall()
+        for trigger, _sql in triggers:
+            con.execute(f"DROP TRIGGER {_q(trigger)}")
+        seq = con.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)).fetchone() \
+            if _has(con, "main", "sqlite_sequence") else None
+        layer = self._layers[name] = _Layer(name, fields, geometry, srs_id, [sql for _n, sql in triggers],
+                                            (seq[0] if seq else 0) + 1)
+        self._insert(layer, df)
+
+    def _insert(self, layer: _Layer, df: pd.DataFrame) -> None:
+        n = len(df)
+        if not n:
+            return
+        columns = [_sql_values(df[c]) for c in layer.fields]
+        if layer.geometry is not None:
+            blobs, bounds = gpkg_blobs(df.geometry.values, layer.srs_id)
+            columns.insert(0, blobs)
+            fids = np.arange(layer.next_fid, layer.next_fid + n, dtype=np.int64)
+            has = ~np.isnan(bounds).any(axis=1)
+            if has.any():
+                layer.ids.append(fids[has])
+                layer.boxes.append(rtree.boxes(bounds[has]))
+                layer.extent = np.concatenate([np.minimum(layer.extent[:2], bounds[has, :2].min(axis=0)),
+                                               np.maximum(layer.extent[2:], bounds[has, 2:].max(axis=0))])
+        con = self._connection()
+        con.executemany(layer.sql, zip(*columns))
+        layer.next_fid += n
+        layer.count += n
+
+    def _finish_layer(self, con, layer: _Layer) -> None:
+        """The spatial index, feature count, extent and triggers of a layer written through SQLite."""
+        if layer.geometry is not None and layer.ids:
+            rtree.fill(con, f"rtree_{layer.name}_{layer.geometry}", np.concatenate(layer.ids),
+                       np.concatenate(layer.boxes))
+            # as GDAL stores it: printed by SQLite's printf('%.18g') and read back (not always the same double)
+            con.execute("UPDATE gpkg_contents SET min_x = CAST(printf('%.18g', ?) AS REAL), min_y = CAST(printf("
+                        "'%.18g', ?) AS REAL), max_x = CAST(printf('%.18g', ?) AS REAL), max_y = CAST(printf('%.18g', ?) "
+                        "AS REAL) WHERE lower(table_name) = lower(?)", (*map(float, layer.extent), layer.name))
+        if layer.count:
+            con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                        "WHERE lower(table_name) = lower(?)", (layer.name,))
+            con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
+                        (layer.count, layer.name))
+        for sql in layer.triggers:
+            con.execute(sql)
+
+    def finish(self) -> None:
+        """Complete the temporary file: indexes, counts, extents, triggers (once, at the end;
+        :meth:`commit` calls it, a second call does nothing)."""
+        try:
+            if self._layers:
+                con = self._connection()
+                for layer in self._layers.values():
+                    self._finish_layer(con, layer)
+                self._layers.clear()
+            self._release()
+        except Exception as exc:
+            raise self._error("the spatial indexes", exc) from None
+        self._spatial_indexes()
+
     def _spatial_indexes(self) -> None:
+        """GDAL builds the index of each layer pyogrio wrote (the fallback path)."""
         if not self.spatial:
             return
         from osgeo import ogr  # GDAL's own bindings: the SQL function that builds a GeoPackage R-tree
 
         ogr.UseExceptions()
         try:
-            ds = ogr.Open(str(self.tmp), update=1)
-            for name in sorted(self.spatial):
-                ds.ReleaseResultSet(ds.ExecuteSQL(f"SELECT CreateSpatialIndex('{name}', 'geom')"))
-            ds = None
+            with gdal_options(TEMPORARY_FILE_OPTIONS):
+                ds = ogr.Open(str(self.tmp), update=1)
+                for name in sorted(self.spatial):
+                    ds.ReleaseResultSet(ds.ExecuteSQL(f"SELECT CreateSpatialIndex('{name}', 'geom')"))
+                ds = None
+            self.spatial.clear()
         except Exception as exc:  # RuntimeError from GDAL, and more
             raise self._error("the spatial indexes", exc) from None
 
     def commit(self) -> Path:
         """Put the written layers into :attr:`path` (see the module doc); returns it."""
-        self._spatial_indexes()
+        self.finish()
         if _exists(self.path):
             replace_layers(self.tmp, self.path, self.written, busy_timeout=self.busy_timeout)
             self.close()
             return self.path
         try:
+            with open(self.tmp, "rb+") as fh:  # written without sync: on disk before it takes the output's name
+                os.fsync(fh.fileno())
             os.replace(self.tmp, self.path)
         except OSError as exc:
             raise self._error("the new GeoPackage", exc) from None
         return self.path
 
     def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if self._con is not None:
+                self._con.close()
+        self._con = None
         for side in ("", "-journal", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.tmp}{side}").unlink()

@@ -70,11 +70,11 @@ def _table(headers, rows, stretch: int | None = None, widths: dict | None = None
     return t
 
 
-def problem_rows(rejected) -> list[list]:
+def problem_rows(rejected_rows) -> list[list]:
     """Problems in reading order for a person: rejected places first (with their
     suggestions), then warnings about cells, then rows skipped as not data."""
-    df = rejected.assign(_order=rejected["severity"].map(SEVERITY_ORDER).fillna(9),
-                         _row=rejected["source_row"].astype("float").fillna(0))
+    df = rejected_rows.assign(_order=rejected_rows["severity"].map(SEVERITY_ORDER).fillna(9),
+                              _row=rejected_rows["source_row"].astype("float").fillna(0))
     df = df.sort_values(["_order", "_row"], kind="stable")
     return df[["source_row", "severity", "column", "value", "suggestions", "reason"]].values.tolist()
 
@@ -253,10 +253,10 @@ class LoadDialog(QDialog):
             r["rows_in"], raw.fmt, r["rows_mapped"], r["rows_rejected"], notes))
         self.tabs.clear()
         self.tabs.addTab(self._mapping_tab(raw), tr("Column mapping"))
-        rej = result.layers["rejected_rows"]
+        rejected_rows = result.layers["rejected_rows"]
         self.tabs.addTab(_table([tr("Row"), tr("Severity"), tr("Column"), tr("Value"), tr("Suggestions"), tr("Reason")],
-                                problem_rows(rej), stretch=5, widths={2: 150, 3: 130, 4: 280}),
-                         tr("Unmatched places and problems ({0})").format(len(rej)))
+                                problem_rows(rejected_rows), stretch=5, widths={2: 150, 3: 130, 4: 280}),
+                         tr("Unmatched places and problems ({0})").format(len(rejected_rows)))
         return True
 
     def _mapping_tab(self, raw) -> QWidget:
