@@ -181,7 +181,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "edge_out_sea_head": ("by sea to", "kwa bahari kwenda"),
     "edge_in_sea_head": ("by sea from", "kwa bahari kutoka"),
     "inset_destinations": ("Destinations abroad (routes)", "Mwisho wa njia nje ya nchi (njia)"),
-    "layer_destinations": ("Destinations abroad", "Mwisho wa njia nje ya nchi"),
+    "layer_destinations_abroad": ("Destinations abroad", "Mwisho wa njia nje ya nchi"),
     "map_counts_note": ("Routes with a stop in {region}; numbers in brackets: routes.",
                         "Njia zenye kituo katika {region}; namba kwenye mabano: njia."),
     "density_left_out": ("No density surface: {n} route stops at {places} places are too few to estimate one.",

@@ -685,7 +685,7 @@ def add_destinations_inset(layout, rect: QRectF, maps: RegionMaps, region: str, 
                               for i, (n, r) in enumerate(zip(dest["name"], dest["routes"]))],
                        rank=range(len(dest)))
     wgs = QgsCoordinateReferenceSystem("EPSG:4326")
-    layer = frame_to_layer(dest, maps.text("layer_destinations"), "Point", wgs)
+    layer = frame_to_layer(dest, maps.text("layer_destinations_abroad"), "Point", wgs)
     style_destinations(layer, maps)
     add = add_layer or (lambda lay: maps.project.addMapLayer(lay, False))
     add(layer)
@@ -700,7 +700,7 @@ def add_destinations_inset(layout, rect: QRectF, maps: RegionMaps, region: str, 
         arcs = md.flow_lines(np.full(len(dest), x0), np.full(len(dest), y0), dest.geometry.x.to_numpy(),
                              dest.geometry.y.to_numpy(), "curved", 0.15)
         arc_layer = frame_to_layer(gpd.GeoDataFrame({"routes": dest["routes"].to_numpy()}, geometry=list(arcs),
-                                                    crs="EPSG:4326"), maps.text("layer_destinations"), "LineString", wgs)
+                                                    crs="EPSG:4326"), maps.text("layer_destinations_abroad"), "LineString", wgs)
         line = QgsLineSymbol.createSimple({"line_color": "165,15,21,150", "line_width": "0.25"})
         arc_layer.setRenderer(QgsSingleSymbolRenderer(line))
         add(arc_layer)
