@@ -198,7 +198,7 @@ class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback):
         apply_style(layer, self.qml_name, self.adjust)
         self.adjust, self.done = None, True   # the adjust closure (and what it holds) goes now
-        project = context.project()
+        project = context.project() if context is not None else None
         if project is not None and layer is not None:
             place_in_tree(project, layer)
             one_label_per_place(project)

@@ -92,9 +92,9 @@ def test_missing_packages_named_once_and_algorithms_refuse(qgis_iface, monkeypat
         require("scipy")
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
-    from trafficking_routes.processing.algorithms.hotspot_density import HotspotDensity
+    from trafficking_routes.processing.algorithms.hotspot_significance import HotspotSignificance
 
-    alg = HotspotDensity()
+    alg = HotspotSignificance()   # Gi* needs scipy (the density no longer does)
     alg.initAlgorithm()
     with pytest.raises(QgsProcessingException, match="scipy.*pip install"):  # checked once, before anything runs
         alg.processAlgorithm({}, QgsProcessingContext(), QgsProcessingFeedback())
