@@ -185,7 +185,8 @@ def test_chapter_exports_touch_only_their_own_files(plugin, user_gpkg, tmp_path)
                                                 "OUTPUT_FOLDER": str(folder)})
     assert res["CHAPTERS"] == 1
     names = {p.name for p in folder.iterdir()}
-    assert names == set(mine) | {"chapter_coast_en.pdf", "chapter_coast_en.png"}
+    # its own files: the chapter and the run's disclosure log (what was withheld), nothing else touched
+    assert names == set(mine) | {"chapter_coast_en.pdf", "chapter_coast_en.png", "disclosure_log_en.json"}
     assert all((folder / n).read_bytes() == b for n, b in mine.items())
     assert (folder / "chapter_coast_en.pdf").read_bytes().startswith(b"%PDF-")
     assert support.temporaries(folder) == []
