@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsApplication, QgsVectorLayer
+from qgis.core import QgsApplication, QgsFeatureRequest, QgsVectorLayer
 
 from ..core.errors import ResourceError
 
@@ -39,9 +39,16 @@ def world_map_layer(layer: str, name: str | None = None, subset: str = "") -> Qg
     result = QgsVectorLayer(source, name or layer, "ogr")
     if not result.isValid():
         raise ResourceError(f"QGIS's world map has no readable layer '{layer}' ({source}).")
-    if subset and not result.setSubsetString(subset):
+    if not subset:
+        return result
+    # the filter applied in QGIS, into memory: a provider subset on the shared world map connection
+    # was seen to come back with no fields after other layers of the same file had been used
+    request = QgsFeatureRequest().setFilterExpression(subset)
+    filtered = result.materialize(request)
+    if filtered is None or not filtered.isValid() or request.filterExpression().hasParserError():
         raise ResourceError(f"The filter {subset} does not apply to the world map layer '{layer}'.")
-    return result
+    filtered.setName(name or layer)
+    return filtered
 
 
 def north_arrow_svg() -> str:
