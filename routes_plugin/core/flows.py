@@ -634,6 +634,9 @@ def protect_flows(flows: pd.DataFrame, nodes: pd.DataFrame, journey: bool = True
         never[-1] = True
     force = np.zeros(n, bool)
     routes = values["routes"]
+    # a flow at or above the threshold stays on the map: the complements are the node margins
+    # (flows taken as complements cascaded: 1 of the sample's 12 country flows at threshold 5)
+    never[:nf] = np.asarray(routes[:nf], float) >= max(threshold, 1)
     touching = {}
     for i, (o, d) in enumerate(ends):
         touching.setdefault(o, []).append(i)
@@ -649,8 +652,11 @@ def protect_flows(flows: pd.DataFrame, nodes: pd.DataFrame, journey: bool = True
         added = False
         for node in dict.fromkeys(str(r) for r in bad["row"]):
             for nid in node.split(" → "):
-                cands = [c for c in touching.get(nid, []) + list(node_cell.get(nid, {}).values())
-                         if not prot.withheld[c] and not force[c] and routes[c] >= threshold]
+                # a node margin first (a blank margin leaves no gap to work back), a flow of the node only
+                # when every margin is withheld already: otherwise the cascade empties the flow map
+                free = lambda cs: [c for c in cs if not prot.withheld[c] and not force[c]  # noqa: E731
+                                   and routes[c] >= threshold]
+                cands = free(node_cell.get(nid, {}).values()) or free(touching.get(nid, []))
                 if cands:
                     force[min(cands, key=lambda c: (routes[c], c))] = True
                     added = True

@@ -69,7 +69,8 @@ def suppress(
     key = key_column or count_columns[0]
     if mode in (DROP, MERGE) and key in out.columns:
         keyvals = pd.to_numeric(out[key], errors="coerce")
-        small = (keyvals > 0) & (keyvals < threshold)
+        # a key already withheld (NA, a complement) keeps its row: it is not small, only blank
+        small = ((keyvals > 0) & (keyvals < threshold)).fillna(False).astype(bool)
         small_rows = out[small]
         out = out[~small]
         out.attrs["suppressed_rows"] = int(small.sum())
@@ -406,6 +407,14 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
         for i in idx:
             members[i].add(k)
     width = protection_width(threshold)
+    # a primary cell still narrow with every other cell withheld is narrowed by the a-priori
+    # bounds and the table's shape alone (a node of 4 routes with 4 flows: each flow is 1):
+    # no complement can widen it, so it does not ask for any (else every cell is withheld)
+    hopeless = set()
+    everything = withheld | eligible
+    for m, v in vals.items():
+        cells, lo, hi = _attack(v, everything, threshold, rels[m])
+        hopeless |= set(cells[(integer_values(lo, hi) < width + 1) & ~np.isnan(lo)].tolist())
 
     def cheapest(cands):
         cands = [c for c in cands if eligible[c] and not withheld[c]]
@@ -431,7 +440,7 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
             prot.lower[m], prot.upper[m] = np.full(n, np.nan), np.full(n, np.nan)
             prot.lower[m][cells], prot.upper[m][cells] = lo, hi
             nvals = integer_values(lo, hi)
-            failing += list(cells[(nvals < width + 1) & ~np.isnan(lo)])
+            failing += [c for c in cells[(nvals < width + 1) & ~np.isnan(lo)].tolist() if c not in hopeless]
         if not failing:
             break
         added = False

@@ -220,11 +220,13 @@ def test_suppression_leaves_no_small_count(mode):
     kept = res.flows[res.flows["origin"] != OTHER_LABEL]
     published = {(r.origin_id, r.destination_id) for r in kept.itertuples()}
     big = {k for k, v in raw.items() if v[0] >= 5}
-    # every small flow is withheld; so are a few large ones (complementary suppression, issue 16)
+    # every small flow is withheld; the complements are node margins (blank), so the large flows stay
     assert published <= big
-    flows_entry = res.disclosure[0]
+    flows_entry, nodes_entry = res.disclosure[:2]
     assert flows_entry["primary"] == sum(v[0] < 5 for v in raw.values())
-    assert flows_entry["complementary"] == len(big - published) > 0
+    assert flows_entry["complementary"] == len(big - published)
+    assert nodes_entry["complementary"] > 0
+    assert res.nodes[["routes_out", "routes_in"]].isna().any().any()
     other = res.flows[res.flows["origin"] == OTHER_LABEL]
     withheld = sum(v[0] for k, v in raw.items() if k not in published)
     assert (len(other) == 1 and other["routes"].iloc[0] == withheld and other.geometry.iloc[0] is None) \
