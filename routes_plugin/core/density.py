@@ -266,41 +266,65 @@ class _ScatterSum:
 def _uniform_runs(col, row, w, shape, radius, pixel_size, buffer, value, report):
     """Exact uniform kernel: every point adds ``value * w`` to the run of pixels
     of each row whose centre is within ``radius`` (difference array per row).
-    (Computed in place, a few passes over each chunk: this is the kernel's whole cost.)"""
+
+    Most rows of most points need no checks: a point whose whole block lies
+    inside the grid, on a row at least two pixels inside its circle, has a run
+    of at least two pixels that needs no clipping; only the other rows (the
+    circle's top and bottom, points near the grid's edge) are checked one by
+    one. (Computed in place, a few passes over each chunk: this is the kernel's
+    whole cost.)"""
     rows, cols = shape
     wide = cols + 1
     diff = _ScatterSum(rows * wide)
-    ky = np.arange(-buffer - 1, buffer + 2)
-    r2 = radius * radius
+    reach = radius / pixel_size  # the radius in pixels
+    order = np.lexsort((col, np.floor(row)))  # row by row: the scattered sums stay near each other in memory
+    col, row, w = col[order], row[order], w[order]
     base = np.floor(row).astype(np.int64)
     left = col - 0.5
-    parts = _chunks(len(col), ky.size)
-    for n, sl in enumerate(parts):
-        r = base[sl, None] + ky
+    inner = int(math.floor(reach)) - 2  # rows base - inner .. base + inner: well inside every circle
+    full = np.arange(-buffer - 1, buffer + 2)
+    safe = ((base - buffer - 1 >= 0) & (base + buffer + 1 < rows) & (left - reach - 2 >= 0)
+            & (left + reach + 2 <= cols - 1))
+    if inner < 0:
+        safe[:] = False
+    edge = full[np.abs(full) > inner]
+    jobs = [(np.flatnonzero(~safe), full, True)]
+    if safe.any():
+        which = np.flatnonzero(safe)
+        jobs += [(which, np.arange(-inner, inner + 1), False), (which, edge, True)]
+    parts = [(which[sl], ky, checked) for which, ky, checked in jobs for sl in _chunks(which.size, ky.size)]
+    r2 = radius * radius
+    for n, (which, ky, checked) in enumerate(parts):
+        r = base[which, None] + ky
         dy2 = r + 0.5
-        dy2 -= row[sl, None]
+        dy2 -= row[which, None]
         dy2 *= pixel_size
         dy2 *= dy2  # the squared vertical distance from the point to the row's centres
-        ok = dy2 <= r2
+        if checked:
+            ok = dy2 <= r2
         half = np.subtract(r2, dy2, out=dy2)
         np.maximum(half, 0, out=half)
         np.sqrt(half, out=half)
         half /= pixel_size
-        c = left[sl, None]
+        c = left[which, None]
         start = np.subtract(c, half)
         np.ceil(start, out=start)
-        np.maximum(start, 0, out=start)
         stop = np.add(c, half, out=half)  # the last pixel of the run
         np.floor(stop, out=stop)
-        np.minimum(stop, cols - 1, out=stop)
-        ok &= r >= 0
-        ok &= r < rows
-        ok &= stop >= start
-        r = r[ok]
         r *= wide
-        weight = np.broadcast_to(w[sl, None], ok.shape)[ok]
-        diff.add(r + start[ok].astype(np.int64), weight)
-        diff.add(r + stop[ok].astype(np.int64) + 1, -weight)
+        if checked:
+            np.maximum(start, 0, out=start)
+            np.minimum(stop, cols - 1, out=stop)
+            ok &= r >= 0
+            ok &= r < rows * wide
+            ok &= stop >= start
+            r, start, stop = r[ok], start[ok], stop[ok]
+            weight = np.broadcast_to(w[which, None], ok.shape)[ok]
+        else:
+            r, start, stop = r.ravel(), start.ravel(), stop.ravel()
+            weight = np.repeat(w[which], ky.size)
+        diff.add(r + start.astype(np.int64), weight)
+        diff.add(r + stop.astype(np.int64) + 1, -weight)
         report(0.1 + 0.85 * (n + 1) / len(parts))
     return value * np.cumsum(diff.flush().reshape(rows, wide), axis=1)[:, :cols]
 
