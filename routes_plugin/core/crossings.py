@@ -7,8 +7,12 @@ For every leg whose two ends lie in different countries:
    Namanga, Isebania, Moyale …; the nearer end wins when both qualify;
 2. otherwise the crossing is where the straight leg leaves its from-country
    polygon (QGIS's world_map.gpkg ``countries``), at the exit point nearest
-   the to-country. Border points of the same country pair within
-   ``snap_km`` of each other form one crossing.
+   the to-country, when that point lies on the two countries' common border
+   (within ``snap_km`` of the to-country). A straight leg that leaves its
+   country into a third one (Kisumu to Juba leaves Kenya into Uganda, at
+   Busia) does not say where it crossed: it is listed as skipped, never drawn
+   as a Kenya–South Sudan crossing at Busia. Border points of the same
+   country pair within ``snap_km`` of each other form one crossing.
 
 Crossings with the same name and country pair are one crossing (Busia in
 Kenya and Busia in Uganda), placed at the member used by most routes.
@@ -49,6 +53,8 @@ SNAP_KM = 25.0
 NO_COORDINATES, UNKNOWN_COUNTRY = "missing coordinates", "country not in the border map"
 AIR_LEG, SEA_LEG = "air leg: no land crossing", "sea leg: no land crossing"
 NO_LAND_BORDER = "the two countries share no land border: where the leg crossed borders is unknown"
+THIRD_COUNTRY = ("the straight leg leaves its country into a third country, not where the two countries meet: "
+                 "where the leg crossed borders is unknown")
 REQUIRED = ("route_id", "from_country", "to_country", "from_place", "to_place")
 
 
@@ -140,11 +146,19 @@ def locate_crossings(legs: gpd.GeoDataFrame, countries: gpd.GeoSeries | None = N
     lines = shapely.linestrings(np.stack([U[["x0", "y0"]].to_numpy(float),
                                           np.column_stack([unwrap_to(U["x0"], U["x1"]), U["y1"]])], axis=1)) \
         if len(U) else np.array([], dtype=object)
-    for i in np.flatnonzero(~snapped):
+    border = np.flatnonzero(~snapped)
+    for i in border:
         U.iloc[i, U.columns.get_indexer(["x", "y"])] = _border_point(lines[i], home[i], other[i])
     U["x"] = U["x"] - 360.0 * np.sign(U["x"]) * (np.abs(U["x"]) > 180.0)  # back from unwrapped
+    third = np.zeros(len(U), dtype=bool)
+    if len(border):  # the exit point must be where the two countries meet
+        third[border] = _distance_km(shapely.points(U["x"].to_numpy()[border], U["y"].to_numpy()[border]),
+                                     other[border]) > snap_km
     located = X.drop(columns=["x0", "y0", "x1", "y1"]).join(U[["kind", "name", "place_key", "x", "y"]], on="uid")
-    return located.drop(columns="uid"), skipped.reset_index(drop=True)
+    off = third[X["uid"].to_numpy()] if len(X) else np.zeros(0, dtype=bool)
+    skipped = pd.concat([skipped, located.loc[off, ["route_id", "source_row", "leg_seq"]].assign(reason=THIRD_COUNTRY)],
+                        ignore_index=True)
+    return located[~off].drop(columns="uid"), skipped.reset_index(drop=True)
 
 
 def _by_mode(legs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -24,6 +24,7 @@ PLACES = {
     "aru": ("Arusha", "TZA", 36.68, -3.37), "ise": ("Isebania", "KEN", 34.48, -1.04),
     "mwz": ("Mwanza", "TZA", 32.9, -2.52), "moy": ("Moyale", "KEN", 39.06, 3.52),
     "add": ("Addis Ababa", "ETH", 38.75, 9.03), "kis": ("Kisumu", "KEN", 34.76, -0.09),
+    "jub": ("Juba", "SSD", 31.58, 4.85),
 }
 # (route stops, copies, cases_low, cases_high, transport_modes)
 ROUTES = [
@@ -36,7 +37,11 @@ ROUTES = [
     (["nbo", "kla"], 5, 1, 1, "air"),          # no transit: crosses on the border line
     (["kis", "kla"], 2, 1, 1, "sea"),
     (["add", "kla"], 3, 1, 1, "air"),
+    (["kis", "jub"], 2, 1, 1, "road"),         # Kenya and South Sudan meet, but this line leaves Kenya at Busia
+    (["nbo", "aru"], 3, 1, 1, "road"),         # no transit: crosses on the Kenya-Tanzania border line
 ]
+#: legs whose straight line leaves its country into a third one: no crossing is claimed for them
+THIRD = {("add", "kla"), ("kis", "jub")}
 
 
 def legs():
@@ -86,17 +91,20 @@ def test_crossings_at_named_border_towns(countries):
 def test_direct_legs_cross_on_the_border_line(countries):
     res = C.aggregate_crossings(legs(), threshold=0, countries=countries)
     border = res.crossings[res.crossings["kind"] == "border"]
-    assert set(border["countries"]) == {"KEN–UGA", "ETH–UGA"}
+    assert set(border["countries"]) == {"KEN–UGA", "KEN–TZA"}
     assert int(border.loc[border["countries"] == "KEN–UGA", "routes"].sum()) == 5 + 2
-    border = border[border["countries"] == "KEN–UGA"]
-    for point in border.geometry:
-        assert countries["KEN"].boundary.distance(point) < 1e-6
-        assert countries["UGA"].distance(point) < 0.05
+    # Addis Ababa - Kampala and Kisumu - Juba cross a third country: skipped, with the reason, not drawn
+    assert res.report["skipped"].get(C.THIRD_COUNTRY) == 3 + 2
+    assert not (res.crossings["countries"] == "KEN–SSD").any()
+    for pair in ("UGA", "TZA"):
+        for point in border[border["countries"] == f"KEN–{pair}"].geometry:
+            assert countries["KEN"].boundary.distance(point) < 1e-6
+            assert countries[pair].distance(point) < 0.05
 
 
 def test_suppression_and_totals(countries):
     crossing_legs = sum(copies for stops, copies, *_ in ROUTES
-                        for a, b in zip(stops, stops[1:]) if PLACES[a][1] != PLACES[b][1])
+                        for a, b in zip(stops, stops[1:]) if PLACES[a][1] != PLACES[b][1] and (a, b) not in THIRD)
     full = C.aggregate_crossings(legs(), threshold=0, countries=countries).crossings
     assert full["legs"].sum() == crossing_legs
     small = full[full["routes"] < 5]
@@ -126,7 +134,8 @@ def test_bad_legs_are_counted_not_silent(countries):
     for i, r in table.iterrows():
         if r.from_country != r.to_country:
             exp[C.NO_COORDINATES if r.geometry is None else
-                C.UNKNOWN_COUNTRY if "XXX" in (r.from_country, r.to_country) else "ok"] += 1
+                C.UNKNOWN_COUNTRY if "XXX" in (r.from_country, r.to_country) else
+                C.THIRD_COUNTRY if (r.from_key, r.to_key) in THIRD else "ok"] += 1
     assert res.report["skipped"] == {k: v for k, v in exp.items() if k != "ok"}
     assert len(res.legs) == exp["ok"]
     with pytest.raises(ValueError, match="from_place"):
