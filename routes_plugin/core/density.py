@@ -283,10 +283,8 @@ def _uniform_runs(col, row, w, shape, radius, pixel_size, buffer, value, report)
     left = col - 0.5
     inner = int(math.floor(reach)) - 2  # rows base - inner .. base + inner: well inside every circle
     full = np.arange(-buffer - 1, buffer + 2)
-    safe = ((base - buffer - 1 >= 0) & (base + buffer + 1 < rows) & (left - reach - 2 >= 0)
+    safe = ((inner >= 0) & (base - buffer - 1 >= 0) & (base + buffer + 1 < rows) & (left - reach - 2 >= 0)
             & (left + reach + 2 <= cols - 1))
-    if inner < 0:
-        safe[:] = False
     edge = full[np.abs(full) > inner]
     jobs = [(np.flatnonzero(~safe), full, True)]
     if safe.any():
