@@ -353,12 +353,20 @@ def _attack(vals, withheld, threshold, relations):
     cells = np.flatnonzero(small & withheld)
     lo, hi = feasible_ranges(known, lower, upper, relations, cells)
     others = np.flatnonzero(withheld & ~small & ~np.isnan(vals))
-    lo2, hi2 = np.full(len(others), np.nan), np.full(len(others), np.nan)
-    for j, c in enumerate(others):  # the outsider of core/audit.py: only this cell assumed small
+    lo2, hi2 = _alone(vals, withheld, threshold, relations, others)
+    return np.r_[cells, others].astype(int), np.r_[lo, lo2], np.r_[hi, hi2]
+
+
+def _alone(vals, withheld, threshold, relations, cells):
+    """(lo, hi) of each withheld cell in ``cells`` under the outsider of core/audit.py:
+    only that cell assumed small, every other withheld cell merely not negative."""
+    known = np.where(withheld, np.nan, vals)
+    lo, hi = np.full(len(cells), np.nan), np.full(len(cells), np.nan)
+    for j, c in enumerate(cells):
         lw, up = np.zeros(len(vals)), np.full(len(vals), np.inf)
         lw[c], up[c] = 1.0, threshold - 1.0
-        lo2[j], hi2[j] = feasible_ranges(known, lw, up, relations, [c])
-    return np.r_[cells, others].astype(int), np.r_[lo, lo2], np.r_[hi, hi2]
+        lo[j], hi[j] = feasible_ranges(known, lw, up, relations, [c])
+    return lo, hi
 
 
 def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, cost=None,
@@ -410,11 +418,18 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
     # a primary cell still narrow with every other cell withheld is narrowed by the a-priori
     # bounds and the table's shape alone (a node of 4 routes with 4 flows: each flow is 1):
     # no complement can widen it, so it does not ask for any (else every cell is withheld)
-    hopeless = set()
+    # That outsider (every primary cell small at once) is stronger than the one of core/audit.py
+    # (only the cell looked at small): a cell hopeless for the first, in a row whose total is small
+    # too, is still checked against the second, whom the complements can always defeat.
+    narrow = lambda lo, hi: (integer_values(lo, hi) < width + 1) & ~np.isnan(lo)  # noqa: E731
+    hopeless, check_alone = {}, {}
     everything = withheld | eligible
     for m, v in vals.items():
         cells, lo, hi = _attack(v, everything, threshold, rels[m])
-        hopeless |= set(cells[(integer_values(lo, hi) < width + 1) & ~np.isnan(lo)].tolist())
+        hopeless[m] = set(cells[narrow(lo, hi)].tolist())
+        alone = np.array(sorted(c for c in hopeless[m] if primary[c] and not np.isnan(v[c])), int)
+        lo, hi = _alone(v, everything, threshold, rels[m], alone)
+        check_alone[m] = alone[~narrow(lo, hi)]
 
     def cheapest(cands):
         cands = [c for c in cands if eligible[c] and not withheld[c]]
@@ -439,8 +454,10 @@ def protect(values, relations: Relations, threshold: int = DEFAULT_THRESHOLD, co
             cells, lo, hi = _attack(v, withheld, threshold, rels[m])
             prot.lower[m], prot.upper[m] = np.full(n, np.nan), np.full(n, np.nan)
             prot.lower[m][cells], prot.upper[m][cells] = lo, hi
-            nvals = integer_values(lo, hi)
-            failing += [c for c in cells[(nvals < width + 1) & ~np.isnan(lo)].tolist() if c not in hopeless]
+            failing += [c for c in cells[narrow(lo, hi)].tolist() if c not in hopeless[m]]
+            if len(check_alone[m]):
+                lo, hi = _alone(v, withheld, threshold, rels[m], check_alone[m])
+                failing += check_alone[m][narrow(lo, hi)].tolist()
         if not failing:
             break
         added = False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from trafficking_routes.routes_plugin.core import audit, summary as sm, suppression as s
@@ -91,8 +91,13 @@ def test_regions_sum_relation_is_used():
     assert tight[(tight.row == "C") & (tight.column == "any")]["status"].iloc[0] == audit.EXPOSED
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.integers(40, 160), st.integers(0, 10_000), st.sampled_from([5, 10]))
+# a row of two primary cells (1 and 1) beside a large one and its total, in columns whose totals are small
+# too: the "every primary small at once" outsider could not be defeated, and the cells were left narrowed
+# to [1, 2] for the outsider who assumes only the cell looked at small (found by a CI run)
+@example(n=69, seed=2364, threshold=5)
 def test_generated_runs_have_nothing_exposed(n, seed, threshold):
     summary = sm.regional_summary(make_points(n, seed=seed), names=REGIONS, threshold=threshold)
     result = audit.audit_frames(published(summary), threshold)
