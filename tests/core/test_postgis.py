@@ -389,6 +389,50 @@ def test_contributor_sees_and_changes_only_its_own_rows(db, roles):
             (SHA,))
 
 
+def test_references_are_checked_and_cascaded_per_statement(db, roles):
+    """sql/004: a stop or leg needs its route and every row its import (checked
+    once per statement, not per row); deleting a route deletes its points and
+    legs, of that organisation only; a change that would orphan a row fails."""
+    register(db, org_a="Org A", org_b="Org B")
+    write(roles["org_a"], *layers_of([route(i) for i in ids("r", range(6))], "a.csv"), file_name="a.csv")
+    write(roles["org_b"], *layers_of([route(i, variant=5) for i in ids("r", range(6))], "b.csv"), file_name="b.csv")
+    import_a = sql(db, "SELECT import_id FROM routes.imports WHERE organisation = 'Org A'")[0][0]
+    point = ("INSERT INTO routes.route_points (route_id, seq, geom, import_id, organisation) "
+             "VALUES (%s, 99, ST_SetSRID(ST_Point(36.8, -1.3), 4326), %s, 'Org A')")
+    leg = ("INSERT INTO routes.route_legs (route_id, leg_seq, geom, import_id, organisation) "
+           "VALUES (%s, 99, ST_GeomFromText('LINESTRING(36 -1, 37 -2)', 4326), %s, 'Org A')")
+    before = snapshot(db)
+    for statement, params, what in ((point, ("no-such-route", import_a), "route reference"),
+                                    (leg, ("no-such-route", import_a), "route reference"),
+                                    (point, ("r000", import_a + 1000), "import reference")):
+        with pytest.raises(psycopg2.errors.ForeignKeyViolation, match=what):
+            sql(roles["org_a"], statement, params)
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="import reference"):
+        sql(db, "INSERT INTO routes.rejected_rows (import_id, organisation) VALUES (%s, 'Org A')", (import_a + 1000,))
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="without their route"):
+        sql(db, "UPDATE routes.route_lines SET route_id = 'renamed' WHERE organisation = 'Org A' AND route_id = 'r001'")
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="without their import"):
+        sql(db, "DELETE FROM routes.imports WHERE import_id = %s", (import_a,))
+    assert snapshot(db) == before
+    sql(roles["org_a"], point, ("r000", import_a))  # a valid row goes in
+
+    def children(org, route_id):
+        return [sql(db, f"SELECT count(*) FROM routes.{t} WHERE organisation = %s AND route_id = %s",
+                    (org, route_id))[0][0] for t in ("route_points", "route_legs")]
+
+    assert children("Org A", "r003")[0] > 0 and children("Org B", "r003")[0] > 0
+    b_before = {t: sql(db, f"SELECT count(*) FROM routes.{t} WHERE organisation = 'Org B'")[0][0] for t in RAW}
+    assert sql(roles["org_a"], "DELETE FROM routes.route_lines WHERE route_id IN ('r000', 'r003') RETURNING 1") \
+        == [(1,), (1,)]
+    assert children("Org A", "r000") == [0, 0] and children("Org A", "r003") == [0, 0]
+    assert children("Org A", "r004")[0] > 0
+    assert {t: sql(db, f"SELECT count(*) FROM routes.{t} WHERE organisation = 'Org B'")[0][0] for t in RAW} == b_before
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="truncate table .imports. alone"):
+        sql(db, "TRUNCATE routes.imports")
+    sql(db, "TRUNCATE routes.route_lines")
+    assert [sql(db, f"SELECT count(*) FROM routes.{t}")[0][0] for t in ("route_points", "route_legs")] == [0, 0]
+
+
 def test_analyst_reads_only_suppressed_aggregates(db, roles):
     register(db, org_a="Org A", org_b="Org B")
     a_routes = [route(i) for i in ids("a", range(60))]
