@@ -20,8 +20,9 @@ from .publication import prepare_journeys, tag_working_data
 from .dedupe import DedupeState
 from .store import GeoPackageWriter
 
-#: layers written chunk by chunk (the others are aggregated over all chunks)
-ROW_LAYERS = ("route_points", "route_legs", "route_lines")
+#: layers written chunk by chunk (places is aggregated over all chunks); rejected_rows is also kept
+#: in memory for the result (its chunks are written as they come: no whole-export copy is made to write it)
+ROW_LAYERS = ("route_points", "route_legs", "route_lines", "rejected_rows")
 
 
 @dataclass
@@ -101,7 +102,8 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     The rows are parsed, built and written ``chunk_rows`` at a time. With
     ``output`` (a .gpkg path, or a ``postgresql://`` URI of the shared store,
     see docs/postgis.md) only ``places`` and ``rejected_rows`` stay in memory
-    (``LoadResult.layers``); without it every layer does.
+    (``LoadResult.layers``; rejected rows are written chunk by chunk too); without
+    it every layer does.
     ``uncertain``: ``"stop"`` or ``"map"`` a column that only probably is a
     field (see :func:`~.readers.read_export`). ``row_limit``: only the first
     rows (a preview; use without ``output``).
@@ -130,6 +132,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
         seen: dict[str, int] = {}
         duplicates = DedupeState()
         kept: dict[str, list] = {}
+        written: set[str] = set()
         counts: dict[str, int] = {}
         mapped_rows, rejected_rows = set(), set()
         n_chunks = max(1, -(-len(raw.frame) // chunk_rows))
@@ -147,9 +150,10 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
             for k, v in report.items():
                 counts[k] = counts.get(k, 0) + v
             for name, df in layers.items():
-                if writer is not None and name in ROW_LAYERS:
+                if writer is not None and name in ROW_LAYERS and (len(df) or name != "rejected_rows"):
                     writer.write(name, df)
-                else:
+                    written.add(name)
+                if writer is None or name not in ROW_LAYERS or name == "rejected_rows":
                     kept.setdefault(name, []).append(df)
             _check(feedback, f"{len(mapped_rows)} rows mapped so far")
         out = {name: pd.concat(parts, ignore_index=True) for name, parts in kept.items() if name != "place_counts"}
@@ -157,7 +161,8 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
         if writer is not None:
             _check(feedback, f"Writing {redact(str(output))}")
             writer.write("places", out["places"])
-            writer.write("rejected_rows", out["rejected_rows"])
+            if "rejected_rows" not in written:  # no problem in any row: the layer is there, empty
+                writer.write("rejected_rows", out["rejected_rows"])
             if isinstance(writer, PostgisWriter):
                 writer.commit(raw.rows_read, len(mapped_rows), len(rejected_rows - mapped_rows))
             else:
