@@ -12,10 +12,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from trafficking_routes.routes_plugin.core.categories import fold
+from trafficking_routes.routes_plugin.core.readers.grid import _is_note
 from trafficking_routes.routes_plugin.core.readers import (
     CANONICAL_FIELDS, Problem, ReadError, grid, load_profile, read_export)
 
@@ -208,13 +209,24 @@ def test_problem_and_error_text():
 @given(cells=st.lists(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
                                min_size=3, max_size=3), min_size=0, max_size=12),
        delimiter=st.sampled_from([",", ";", "\t"]))
+@example(cells=[["", "", "0"], ["", "", "NB"]], delimiter=",")
+@example(cells=[["", "", "Total"], ["", "", "NB"]], delimiter=";")  # notes only: all read as data  # a note ("NB ...") below the data (CI, 2026-12-04)
 def test_random_cells_keep_row_count(tmp_path, cells, delimiter):
     path = write_csv(tmp_path / "r.csv", [["Route ID", "Origin city", "Notes"], *cells], delimiter=delimiter)
     t = read_export(path)
     nonblank = [i for i, r in enumerate(cells) if any(c.strip() for c in r)]
+    # the last rows that read as notes, sources or totals ("NB", "Source: ...", "Total") are skipped, not data,
+    # unless every row would be: they are listed as skipped rows, not counted as read
+    notes = []
+    while len(notes) < len(nonblank) and _is_note([c.strip() or None for c in cells[nonblank[-1 - len(notes)]]]):
+        notes.append(nonblank[-1 - len(notes)])
+    if notes and len(notes) == len(nonblank):
+        notes = []
+    nonblank = nonblank[:len(nonblank) - len(notes)]
     expected_rows = nonblank[-1] + 1 if nonblank else 0
     assert t.rows_read == expected_rows
     assert len(t.frame) == len(nonblank)
+    assert sorted(p.row for p in t.problems if "below the data" in p.reason) == sorted(i + 2 for i in notes)
     assert_rows_balance(t)
     for i, (_, row) in zip(nonblank, t.frame.iterrows()):
         got = [row[f] for f in ("route_id", "origin", "notes")]
