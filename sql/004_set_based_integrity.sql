@@ -24,7 +24,7 @@ ALTER TABLE routes.route_points  DROP CONSTRAINT IF EXISTS route_points_import_i
 ALTER TABLE routes.route_legs    DROP CONSTRAINT IF EXISTS route_legs_import_id_fkey;
 ALTER TABLE routes.rejected_rows DROP CONSTRAINT IF EXISTS rejected_rows_import_id_fkey;
 
--- new rows of route_points / route_legs: their route and their import exist
+-- new rows of route_points / route_legs: their route exists
 CREATE OR REPLACE FUNCTION routes.check_route_children() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -39,16 +39,10 @@ BEGIN
                         'is not in routes.route_lines', TG_TABLE_NAME, bad.route_id, bad.organisation
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    SELECT n.import_id INTO bad FROM new_rows n
-    WHERE NOT EXISTS (SELECT 1 FROM routes.imports i WHERE i.import_id = n.import_id) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'insert or update on table "%" violates the import reference: import % is not in routes.imports',
-                        TG_TABLE_NAME, bad.import_id USING ERRCODE = 'foreign_key_violation';
-    END IF;
     RETURN NULL;
 END $$;
 
--- new rows of route_lines / rejected_rows: their import exists
+-- new rows of any of the four tables: their import existss
 CREATE OR REPLACE FUNCTION routes.check_import_reference() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -137,6 +131,14 @@ CREATE TRIGGER route_legs_reference_insert AFTER INSERT ON routes.route_legs
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION routes.check_route_children();
 CREATE TRIGGER route_legs_reference_update AFTER UPDATE ON routes.route_legs
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION routes.check_route_children();
+CREATE TRIGGER route_points_import_insert AFTER INSERT ON routes.route_points
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION routes.check_import_reference();
+CREATE TRIGGER route_points_import_update AFTER UPDATE ON routes.route_points
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION routes.check_import_reference();
+CREATE TRIGGER route_legs_import_insert AFTER INSERT ON routes.route_legs
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION routes.check_import_reference();
+CREATE TRIGGER route_legs_import_update AFTER UPDATE ON routes.route_legs
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION routes.check_import_reference();
 CREATE TRIGGER route_lines_import_insert AFTER INSERT ON routes.route_lines
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION routes.check_import_reference();
 CREATE TRIGGER route_lines_import_update AFTER UPDATE ON routes.route_lines

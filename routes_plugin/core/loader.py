@@ -132,7 +132,6 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
         seen: dict[str, int] = {}
         duplicates = DedupeState()
         kept: dict[str, list] = {}
-        written: set[str] = set()
         counts: dict[str, int] = {}
         mapped_rows, rejected_rows = set(), set()
         n_chunks = max(1, -(-len(raw.frame) // chunk_rows))
@@ -150,18 +149,17 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
             for k, v in report.items():
                 counts[k] = counts.get(k, 0) + v
             for name, df in layers.items():
-                if writer is not None and name in ROW_LAYERS and (len(df) or name != "rejected_rows"):
-                    writer.write(name, df)
-                    written.add(name)
                 if writer is None or name not in ROW_LAYERS or name == "rejected_rows":
                     kept.setdefault(name, []).append(df)
+                if writer is not None and name in ROW_LAYERS and not (name == "rejected_rows" and df.empty):
+                    writer.write(name, df)
             _check(feedback, f"{len(mapped_rows)} rows mapped so far")
         out = {name: pd.concat(parts, ignore_index=True) for name, parts in kept.items() if name != "place_counts"}
         out["places"] = places(kept.get("place_counts", []))
         if writer is not None:
             _check(feedback, f"Writing {redact(str(output))}")
             writer.write("places", out["places"])
-            if "rejected_rows" not in written:  # no problem in any row: the layer is there, empty
+            if out["rejected_rows"].empty:  # no problem in any row (no chunk was written): the layer is there, empty
                 writer.write("rejected_rows", out["rejected_rows"])
             if isinstance(writer, PostgisWriter):
                 writer.commit(raw.rows_read, len(mapped_rows), len(rejected_rows - mapped_rows))
