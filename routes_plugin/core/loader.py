@@ -82,11 +82,12 @@ def _chunks(raw: RawTable, size: int):
                        problems=raw.problems if i == 0 else [], rows_read=min(size, n - start))
 
 
-def _writer(output, path, organisation):
-    """The GeoPackage writer, or for a ``postgresql://`` URI one import into the shared store."""
+def _writer(output, path, organisation, rows):
+    """The GeoPackage writer, or for a ``postgresql://`` URI one import into the shared store
+    (``rows``: the export's, for the store's choice of bulk mode)."""
     if is_postgres_uri(str(output)):
         return PostgisWriter(str(output), file_name=Path(path).name, file_sha256=file_sha256(path),
-                             organisation=organisation)
+                             organisation=organisation, expected_rows=rows)
     return GeoPackageWriter(output)
 
 
@@ -127,7 +128,7 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     if raw.unmapped:
         _check(feedback, "Columns not in the profile (not written): " + ", ".join(raw.unmapped))
     gaz = gazetteer or Gazetteer.load(overrides=overrides)
-    writer = _writer(output, path, organisation) if output else None
+    writer = _writer(output, path, organisation, len(raw.frame)) if output else None
     try:
         seen: dict[str, int] = {}
         duplicates = DedupeState()
@@ -153,6 +154,8 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
                     kept.setdefault(name, []).append(df)
                 if writer is not None and name in ROW_LAYERS and not (name == "rejected_rows" and df.empty):
                     writer.write(name, df)
+            if writer is not None:
+                writer.end_chunk()
             _check(feedback, f"{len(mapped_rows)} rows mapped so far")
         out = {name: pd.concat(parts, ignore_index=True) for name, parts in kept.items() if name != "place_counts"}
         out["places"] = places(kept.get("place_counts", []))

@@ -4,24 +4,34 @@ One analyst keeps a GeoPackage (:mod:`.store`); a network of organisations
 shares one PostgreSQL/PostGIS database whose tables, roles and views are
 created by the ``sql/NNN_*.sql`` migrations (see ``docs/postgis.md``).
 
-An import of one export's layers is ONE transaction:
+An import of one export's layers is ONE transaction (sql/005_streamed_import.sql):
 
-1. every layer is COPYed into a temporary staging table (chunk by chunk);
-2. ``pg_advisory_xact_lock`` on the organisation serialises that
+1. ``pg_advisory_xact_lock`` on the organisation serialises that
    organisation's imports (imports of different organisations touch
-   different rows and run side by side);
-3. the import is recorded in ``routes.imports`` (file name and SHA-256, rows
-   in / mapped / rejected, routes written / replaced, ``imported_by`` = the
-   database role, organisation);
-4. the organisation's routes with the same ``route_id`` are deleted (their
-   points and legs go with them, ``ON DELETE CASCADE``), as are its rejected
-   rows of those routes or of earlier imports of the same file (same SHA-256);
-5. the staged rows are inserted, tagged with ``import_id`` and organisation.
+   different rows and run side by side); the four tables are locked in one
+   order, so imports never deadlock;
+2. the import is recorded in ``routes.imports`` (file name and SHA-256,
+   ``imported_by`` = the database role, organisation); its counts (rows in /
+   mapped / rejected, routes written / replaced) are filled in at the end;
+3. chunk by chunk, while the loader parses the next chunk: the rows are
+   formatted as binary COPY data and, in a thread of their own, COPYed into
+   temporary staging tables; the organisation's routes with the same
+   ``route_id`` are deleted (their points and legs go with them), as are its
+   rejected rows of those routes; the staged rows are inserted, tagged with
+   ``import_id`` and organisation;
+4. rejected rows of earlier imports of the same file (same SHA-256) are
+   deleted, the counts recorded, the transaction committed.
+
+A large import (:data:`BULK_MIN_ROWS`, and at least half the store's routes)
+runs in bulk mode: the tables are taken for the transaction, their indexes
+other than keys (spatial indexes, lookups) dropped and rebuilt once at the
+end, their triggers' work done once, set-based (``routes.begin_bulk_import`` /
+``end_bulk_import``).
 
 So re-importing an export, or importing overlapping exports, never
-duplicates a route, and any error rolls the whole import back.
-:class:`PostgisWriter` imports chunk by chunk (the loader's interface),
-:func:`write_postgis` a dict of whole layers.
+duplicates a route, and any error rolls the whole import back (the dropped
+indexes too). :class:`PostgisWriter` imports chunk by chunk (the loader's
+interface), :func:`write_postgis` a dict of whole layers.
 
 ``places`` is not stored: it is the view ``routes.places``, derived from
 ``route_points``. Identifying columns (``reporting_org``, ``notes``) are never
@@ -40,10 +50,10 @@ import re
 from urllib.parse import urlsplit
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
+from . import pgcopy
 from .routes import IDENTIFYING
 from .store import StoreError
 
@@ -55,7 +65,6 @@ DERIVED = ("places",)
 #: columns the store fills in; ignored in the given layers
 BOOKKEEPING = ("fid", "import_id", "organisation")
 SRID = 4326
-NULL = r"\N"
 _KINDS = {"int2": "int", "int4": "int", "int8": "int", "float4": "float", "float8": "float", "numeric": "float",
           "bool": "bool", "geometry": "geometry"}
 
@@ -94,46 +103,20 @@ def connect(uri: str):
         raise PostgisError(f"cannot connect to {redact(uri)}: {str(exc).strip()}") from None
 
 
-def _columns(cur, tables) -> dict[str, dict[str, str]]:
-    """table -> {column: kind} (kind: int, float, bool, geometry, text) for tables/views of the schema."""
+def _columns(cur, tables, udt: bool = False) -> dict[str, dict[str, str]]:
+    """table -> {column: kind} (kind: int, float, bool, geometry, text; with ``udt`` the
+    PostgreSQL type name) for tables/views of the schema."""
     cur.execute("SELECT table_name, column_name, udt_name FROM information_schema.columns "
                 "WHERE table_schema = %s AND table_name = ANY(%s) ORDER BY table_name, ordinal_position",
                 (SCHEMA, list(tables)))
     out: dict[str, dict[str, str]] = {t: {} for t in tables}
-    for table, column, udt in cur.fetchall():
-        out[table][column] = _KINDS.get(udt, "text")
+    for table, column, udt_name in cur.fetchall():
+        out[table][column] = udt_name if udt else _KINDS.get(udt_name, "text")
     missing = [t for t, cols in out.items() if not cols]
     if missing:
         raise PostgisError(f"the database has no {', '.join(f'{SCHEMA}.{t}' for t in missing)} (or this role may not "
                            "read it): apply the sql/ migrations, see docs/postgis.md")
     return out
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_FORMAT = {"int": lambda v: str(int(v)), "float": lambda v: repr(float(v)), "bool": lambda v: "t" if v else "f",
-           "text": lambda v: str(v).translate(_ESCAPES)}
-
-
-def _text(values: pd.Series, kind: str, name: str) -> np.ndarray:
-    """One column as COPY text-format values (``\\N`` for NULL). Each distinct
-    value is formatted once (columns repeat a few place names and codes)."""
-    try:
-        if kind == "geometry":
-            geoms = shapely.set_srid(np.asarray(values, dtype=object), SRID)
-            out = shapely.to_wkb(geoms, hex=True, include_srid=True)
-            out[pd.isna(out)] = NULL
-            return out
-        if kind == "int":
-            values = pd.array(pd.to_numeric(values), dtype="Int64")
-        elif kind == "float":
-            values = pd.to_numeric(values).astype("float64")
-        elif kind == "bool":
-            values = values.astype("boolean")
-    except (TypeError, ValueError) as exc:
-        raise PostgisError(f"column {name}: values do not fit its {kind} type ({exc})") from None
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    formatted = np.array([*map(_FORMAT.get(kind, _FORMAT["text"]), uniques), NULL], dtype=object)
-    return formatted[codes]  # code -1 (missing) takes the last: NULL
 
 
 def _create_stage(cur, table: str, kinds: dict[str, str]) -> None:
@@ -146,32 +129,34 @@ def _create_stage(cur, table: str, kinds: dict[str, str]) -> None:
         sql.Identifier(SCHEMA, table)))
 
 
-def _copy(cur, table: str, df: pd.DataFrame, kinds: dict[str, str]) -> None:
-    """COPY ``df`` into the staging table of ``table``."""
-    from psycopg2 import sql
-
-    if df.empty:
-        return
-    data = {c: k for c, k in kinds.items() if c not in BOOKKEEPING}
+def copy_data(table: str, df: pd.DataFrame, udts: dict[str, str]) -> tuple[list[str], bytes]:
+    """``df`` (rows of layer ``table``) as (columns, binary COPY data) for the staging table
+    of ``table``, whose columns have the PostgreSQL types ``udts``. Raises
+    :class:`PostgisError` naming the column whose values do not fit."""
+    data = {c: u for c, u in udts.items() if c not in BOOKKEEPING}
     geometry = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
     extra = set(df.columns) - set(data) - set(BOOKKEEPING) - set(IDENTIFYING) - {geometry}
     if extra:
         raise PostgisError(f"{table}: columns {', '.join(sorted(extra))} are not in {SCHEMA}.{table}; "
                            "apply the newer sql/ migrations (docs/postgis.md)")
     columns, parts = [], []
-    for column, kind in data.items():
-        if kind == "geometry" and geometry is not None:
+    for column, udt in data.items():
+        if udt == "geometry" and geometry is not None:
             values = df.geometry if df.crs is None or df.crs.to_epsg() == SRID else df.geometry.to_crs(SRID)
         elif column in df.columns:
             values = df[column]
         else:
             continue
+        if udt not in pgcopy.SUPPORTED:
+            raise PostgisError(f"column {table}.{column}: its type {udt} is not one the import writes")
         columns.append(column)
-        parts.append(_text(values, kind, f"{table}.{column}"))
-    lines = "\n".join(map("\t".join, zip(*parts))) + "\n"
-    copy = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(f"_stage_{table}"),
-                                                     sql.SQL(", ").join(map(sql.Identifier, columns)))
-    cur.copy_expert(copy.as_string(cur), io.StringIO(lines))
+        parts.append((udt, values.to_numpy(dtype=object) if udt == "geometry" else values))
+    try:
+        return columns, pgcopy.binary_copy(parts, srid=SRID)
+    except pgcopy.CopyValueError as exc:
+        position, _, why = str(exc).partition(": ")
+        column = columns[int(position.split()[-1])]
+        raise PostgisError(f"column {table}.{column}: {why}") from None
 
 
 def _organisation(cur, organisation: str | None) -> str:
@@ -187,24 +172,131 @@ def _organisation(cur, organisation: str | None) -> str:
     return org
 
 
+#: an import runs in bulk mode (indexes built once at the end, see sql/005) when the export has at least
+#: this many rows and at least half as many as the store holds routes
+BULK_MIN_ROWS = 20_000
+#: chunks parsed ahead of the server (each waits, formatted, in memory)
+PIPELINE_DEPTH = 2
+#: bytes psycopg2 reads at a time from a COPY buffer (large: few GIL hand-overs while sending)
+COPY_READ_SIZE = 16 << 20
+
+
+class _Pipeline:
+    """One thread that runs the writer's database work, in order, while the caller goes on
+    parsing. The first error stops it; :meth:`check` raises it in the caller's thread."""
+
+    def __init__(self, depth: int = PIPELINE_DEPTH):
+        import queue
+        import threading
+
+        self.jobs: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="routes-postgis-import", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    job()
+            except BaseException as exc:  # noqa: B036 - handed to the caller's thread
+                self.error = exc
+            finally:
+                self.jobs.task_done()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, job) -> None:
+        """Queue ``job`` (waits while ``depth`` jobs are queued: memory stays bounded)."""
+        self.check()
+        self.jobs.put(job)
+
+    def drain(self) -> None:
+        """Wait until every queued job has run; raise the first error."""
+        self.jobs.join()
+        self.check()
+
+    def stop(self, conn=None) -> None:
+        """End the thread; with ``conn``, a statement still running on it is cancelled first."""
+        if not self.thread.is_alive():
+            return
+        if conn is not None and self.jobs.unfinished_tasks:
+            self.error = self.error or InterruptedError("import stopped")
+            with contextlib.suppress(Exception):
+                conn.cancel()
+        while True:  # queued jobs are skipped (the error is set) or run; then the sentinel
+            try:
+                self.jobs.put(None, timeout=1)
+                break
+            except Exception:  # queue full: a job is still running
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        conn.cancel()
+        self.thread.join()
+
+
 class PostgisWriter:
     """One import into the store at ``uri``, layer by layer and chunk by chunk
-    (the interface of :class:`.store.GeoPackageWriter`).
+    (the interface of :class:`.store.GeoPackageWriter`, plus :meth:`end_chunk`).
 
-    :meth:`write` stages rows; :meth:`commit` records the import, replaces
-    routes by ``route_id`` and commits, all in the one transaction opened
-    here. Closing without a commit (an error, a cancel) rolls back: the
-    database is as it was. ``organisation``: see :func:`write_postgis`.
+    The import is recorded and its transaction opened here; :meth:`write`
+    formats rows (binary COPY) and hands them to a thread that stages them and,
+    at each :meth:`end_chunk`, moves them into the tables (replacing the
+    organisation's routes of the same ids), while the caller parses the next
+    chunk. :meth:`commit` finishes and commits. Closing without a commit (an
+    error, a cancel) rolls back: the database is as it was.
+
+    ``organisation``: see :func:`write_postgis`. ``bulk``: True or False forces
+    bulk mode on or off (see sql/005_streamed_import.sql); None (default) turns
+    it on when ``expected_rows`` (the export's rows) is at least
+    :data:`BULK_MIN_ROWS` and at least half the routes the store holds.
     """
 
-    def __init__(self, uri: str, *, file_name: str, file_sha256: str, organisation: str | None = None):
+    def __init__(self, uri: str, *, file_name: str, file_sha256: str, organisation: str | None = None,
+                 expected_rows: int | None = None, bulk: bool | None = None):
         self.uri, self.file_name, self.file_sha256 = uri, file_name, file_sha256
         self.conn = connect(uri)
-        self.staged: set[str] = set()
+        self.pipeline: _Pipeline | None = None
+        self.staged: set[str] = set()  # staging tables holding rows not yet moved (the pipeline's thread only)
+        self.written = self.replaced = 0
         with self._rollback_on_error():
             self.cur = self.conn.cursor()
             self.organisation = _organisation(self.cur, organisation)
-            self.kinds = _columns(self.cur, TABLES)
+            self.udts = _columns(self.cur, TABLES, udt=True)
+            self.cur.execute("SELECT to_regproc('routes.finish_import') IS NOT NULL")
+            if not self.cur.fetchone()[0]:
+                raise PostgisError(f"the database at {redact(uri)} lacks sql/005_streamed_import.sql: apply the "
+                                   "sql/ migrations (docs/postgis.md)")
+            params = {"org": self.organisation, "file": file_name, "sha": file_sha256}
+            # one organisation's imports one after the other; the tables always locked in the same order
+            self.cur.execute("SELECT pg_advisory_xact_lock(hashtextextended('routes.import/' || %(org)s, 0))", params)
+            self.bulk = self._bulk_mode(bulk, expected_rows)
+            if self.bulk:
+                self.cur.execute("SELECT routes.begin_bulk_import()")
+            else:
+                self.cur.execute("LOCK TABLE routes.route_lines, routes.route_points, routes.route_legs, "
+                                 "routes.rejected_rows IN ROW EXCLUSIVE MODE")
+            self.cur.execute("INSERT INTO routes.imports (organisation, file_name, file_sha256, rows_in, rows_mapped, "
+                             "rows_rejected, routes_written, routes_replaced) VALUES (%(org)s, %(file)s, %(sha)s, "
+                             "0, 0, 0, 0, 0) RETURNING import_id", params)
+            self.import_id = self.cur.fetchone()[0]
+            for table in TABLES:
+                _create_stage(self.cur, table, self.udts[table])
+            self.pipeline = _Pipeline()
+
+    def _bulk_mode(self, bulk: bool | None, expected_rows: int | None) -> bool:
+        if bulk is not None:
+            return bool(bulk)
+        if expected_rows is None or expected_rows < BULK_MIN_ROWS:
+            return False
+        self.cur.execute("SELECT greatest(c.reltuples, 0, coalesce(s.n_live_tup, 0))::bigint FROM pg_class c "
+                         "LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid WHERE c.oid = 'routes.route_lines'::regclass")
+        return expected_rows >= self.cur.fetchone()[0] / 2
 
     @contextlib.contextmanager
     def _rollback_on_error(self):
@@ -220,6 +312,44 @@ class PostgisWriter:
             self.close()
             raise
 
+    # --------------------------------------------------- the pipeline's thread ---
+    def _copy(self, table: str, columns: list[str], data: bytes) -> None:
+        from psycopg2 import sql
+
+        copy = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
+            sql.Identifier(f"_stage_{table}"), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        self.cur.copy_expert(copy.as_string(self.cur), io.BytesIO(data), size=COPY_READ_SIZE)
+        self.staged.add(table)
+
+    def _move(self) -> None:
+        """The staged rows into the tables: the organisation's routes of the same ids
+        replaced (their points and legs go with them: the cascade trigger, or in bulk
+        mode routes.end_bulk_import), lines first (points and legs name them)."""
+        from psycopg2 import sql
+
+        if not self.staged:
+            return
+        cur = self.cur
+        params = {"org": self.organisation, "import_id": self.import_id}
+        if "route_lines" in self.staged:
+            cur.execute("DELETE FROM routes.route_lines WHERE organisation = %(org)s AND import_id <> %(import_id)s "
+                        "AND route_id IN (SELECT route_id FROM _stage_route_lines)", params)
+            self.replaced += cur.rowcount
+            if not self.bulk:  # in bulk mode rejected_rows has no index yet: routes.end_bulk_import does it
+                cur.execute("DELETE FROM routes.rejected_rows WHERE organisation = %(org)s AND import_id <> "
+                            "%(import_id)s AND route_id IN (SELECT route_id FROM _stage_route_lines)", params)
+        for table in TABLES:
+            if table not in self.staged:
+                continue
+            cols = sql.SQL(", ").join(sql.Identifier(c) for c in self.udts[table] if c not in BOOKKEEPING)
+            cur.execute(sql.SQL("INSERT INTO {} ({}, import_id, organisation) SELECT {}, %(import_id)s, %(org)s "
+                                "FROM {}").format(sql.Identifier(SCHEMA, table), cols, cols,
+                                                  sql.Identifier(f"_stage_{table}")), params)
+        cur.execute(sql.SQL("TRUNCATE {}").format(
+            sql.SQL(", ").join(sql.Identifier(f"_stage_{t}") for t in TABLES if t in self.staged)))
+        self.staged.clear()
+
+    # ------------------------------------------------------------- the caller ---
     def write(self, name: str, df: pd.DataFrame) -> None:
         """Stage ``df`` (a chunk of layer ``name``); derived layers (``places``) are not stored."""
         if name in DERIVED:
@@ -227,44 +357,40 @@ class PostgisWriter:
         if name not in TABLES:
             raise PostgisError(f"unknown layer {name}: the store holds {', '.join(TABLES)}")
         with self._rollback_on_error():
-            if name not in self.staged:
-                _create_stage(self.cur, name, self.kinds[name])
-                self.staged.add(name)
-            _copy(self.cur, name, df, self.kinds[name])
+            if df.empty:
+                return
+            columns, data = copy_data(name, df, self.udts[name])
+            self.pipeline.submit(lambda: self._copy(name, columns, data))
+
+    def end_chunk(self) -> None:
+        """The rows written since the last call go into the tables (in the pipeline's thread)."""
+        with self._rollback_on_error():
+            self.pipeline.submit(self._move)
 
     def commit(self, rows_in: int, rows_mapped: int, rows_rejected: int) -> int:
-        """Record the import (with the export's row accounting), replace its
-        routes, commit; returns the new ``import_id``."""
-        from psycopg2 import sql
-
-        params = {"org": self.organisation, "file": self.file_name, "sha": self.file_sha256, "rows_in": int(rows_in),
-                  "mapped": int(rows_mapped), "rejected": int(rows_rejected)}
-        cur = self.cur
+        """Record the import's counts (with the export's row accounting) and commit;
+        returns the ``import_id``."""
+        params = {"org": self.organisation, "sha": self.file_sha256, "import_id": self.import_id}
         with self._rollback_on_error():
-            for table in set(TABLES) - self.staged:
-                _create_stage(cur, table, self.kinds[table])
-            cur.execute("SELECT pg_advisory_xact_lock(hashtextextended('routes.import/' || %(org)s, 0))", params)
-            cur.execute("INSERT INTO routes.imports (organisation, file_name, file_sha256, rows_in, rows_mapped, "
-                        "rows_rejected, routes_written, routes_replaced) SELECT %(org)s, %(file)s, %(sha)s, "
-                        "%(rows_in)s, %(mapped)s, %(rejected)s, (SELECT count(*) FROM _stage_route_lines), "
-                        "(SELECT count(*) FROM routes.route_lines l JOIN _stage_route_lines s USING (route_id) "
-                        "WHERE l.organisation = %(org)s) RETURNING import_id", params)
-            params["import_id"] = import_id = cur.fetchone()[0]
-            cur.execute("DELETE FROM routes.route_lines WHERE organisation = %(org)s "
-                        "AND route_id IN (SELECT route_id FROM _stage_route_lines)", params)
-            cur.execute("DELETE FROM routes.rejected_rows WHERE organisation = %(org)s "
-                        "AND (route_id IN (SELECT route_id FROM _stage_route_lines) OR import_id IN (SELECT import_id "
-                        "FROM routes.imports WHERE organisation = %(org)s AND file_sha256 = %(sha)s))", params)
-            for table in TABLES:
-                cols = sql.SQL(", ").join(sql.Identifier(c) for c in self.kinds[table] if c not in BOOKKEEPING)
-                cur.execute(sql.SQL("INSERT INTO {} ({}, import_id, organisation) SELECT {}, %(import_id)s, %(org)s "
-                                    "FROM {}").format(sql.Identifier(SCHEMA, table), cols, cols,
-                                                      sql.Identifier(f"_stage_{table}")), params)
+            self.pipeline.submit(self._move)
+            self.pipeline.drain()
+            self.pipeline.stop()
+            cur = self.cur
+            if self.bulk:
+                cur.execute("SELECT routes.end_bulk_import(%(import_id)s)", params)
+            else:
+                cur.execute("DELETE FROM routes.rejected_rows WHERE organisation = %(org)s AND import_id <> "
+                            "%(import_id)s AND import_id IN (SELECT import_id FROM routes.imports WHERE "
+                            "organisation = %(org)s AND file_sha256 = %(sha)s)", params)
+            cur.execute("SELECT routes.finish_import(%s, %s, %s, %s, %s)",
+                        (self.import_id, int(rows_in), int(rows_mapped), int(rows_rejected), self.replaced))
             self.conn.commit()
-        return import_id
+        return self.import_id
 
     def close(self) -> None:
         """Close the connection (an uncommitted import is rolled back)."""
+        if self.pipeline is not None:
+            self.pipeline.stop(self.conn)
         self.conn.close()
 
     def __enter__(self):
@@ -275,16 +401,19 @@ class PostgisWriter:
 
 
 def write_postgis(layers: dict[str, pd.DataFrame], uri: str, *, file_name: str, file_sha256: str, rows_in: int,
-                  rows_mapped: int, rows_rejected: int, organisation: str | None = None) -> int:
+                  rows_mapped: int, rows_rejected: int, organisation: str | None = None,
+                  bulk: bool | None = None) -> int:
     """Import ``layers`` (name -> GeoDataFrame / DataFrame, docs/layers.md) into
     the store at ``uri`` in one transaction; returns the new ``import_id``.
 
     ``organisation``: the organisation to record for a non-contributor role
     (default: ``settings.default_organisation``); a contributor always imports
-    for its registered organisation. Raises :class:`PostgisError` (nothing
-    written) on any failure.
+    for its registered organisation. ``bulk``: see :class:`PostgisWriter`.
+    Raises :class:`PostgisError` (nothing written) on any failure.
     """
-    with PostgisWriter(uri, file_name=file_name, file_sha256=file_sha256, organisation=organisation) as writer:
+    rows = max((len(df) for name, df in layers.items() if name == "route_lines"), default=0)
+    with PostgisWriter(uri, file_name=file_name, file_sha256=file_sha256, organisation=organisation,
+                       expected_rows=rows, bulk=bulk) as writer:
         for name, df in layers.items():
             writer.write(name, df)
         return writer.commit(rows_in, rows_mapped, rows_rejected)

@@ -296,6 +296,9 @@ class GeoPackageWriter:
         if not append:
             self.written.append(name)
 
+    def end_chunk(self) -> None:
+        """The end of one chunk of every layer (the rows are already in the temporary file)."""
+
     @staticmethod
     def _geometry_args(name: str, df: pd.DataFrame) -> dict:
         if not isinstance(df, gpd.GeoDataFrame):
