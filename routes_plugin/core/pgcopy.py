@@ -62,7 +62,7 @@ def _fixed(values, udt: str) -> tuple[np.ndarray, list[bytes]]:
     pack = struct.Struct(fmt).pack
     try:
         fields = [_field(pack(v)) for v in uniques.tolist()]
-    except struct.error as exc:
+    except (struct.error, OverflowError) as exc:
         raise CopyValueError(f"values out of the range of {udt} ({exc})") from None
     return codes, fields
 

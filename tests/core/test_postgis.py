@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import random
 import secrets
@@ -18,6 +19,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 import psycopg2
 import pytest
@@ -208,10 +210,24 @@ def test_uri_helpers():
     assert postgis.redact("postgresql://h/db?user=u&password=s3cret") == "postgresql://h/db?user=u&password=***"
 
 
-def test_round_trip_and_import_record(db):
+@pytest.fixture(params=[False, True], ids=["streamed", "bulk"])
+def bulk(request) -> bool:
+    """Both ways an import goes in: indexes kept up to date, or dropped and rebuilt (sql/005)."""
+    return request.param
+
+
+def indexes(uri) -> list[tuple]:
+    """Every index of the stored tables, as defined (name, definition)."""
+    return sql(uri, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'routes' ORDER BY 1")
+
+
+def test_round_trip_and_import_record(db, bulk):
     routes = [route(i) for i in ids("r", range(40))]
     layers, report = layers_of(routes)
-    import_id = write(db, layers, report)
+    before = indexes(db)
+    import_id = write(db, layers, report, bulk=bulk)
+    assert indexes(db) == before  # bulk mode built them all again, as they were
+    assert sql(db, "SELECT count(*) FROM routes.bulk_import_state") == [(0,)]
     for table in RAW:
         assert_same(postgis.read_layer(db, table), layers[table], table)
     # places is the view routes.places: the same as layers.py's places layer
@@ -231,11 +247,11 @@ def test_round_trip_and_import_record(db):
     assert legs["length_km"].sum() == pytest.approx(layers["route_legs"].query("crosses_border")["length_km"].sum())
 
 
-def test_reimport_is_idempotent(db):
+def test_reimport_is_idempotent(db, bulk):
     layers, report = layers_of([route(i) for i in ids("r", range(30))])
-    first = write(db, layers, report)
+    first = write(db, layers, report, bulk=bulk)
     once = {t: n for t, (n, _) in snapshot(db).items()}
-    second = write(db, layers, report)
+    second = write(db, layers, report, bulk=bulk)
     twice = {t: n for t, (n, _) in snapshot(db).items()}
     assert once == {**{t: len(layers[t]) for t in RAW}, "imports": 1}
     assert twice == {**once, "imports": 2}
@@ -247,11 +263,11 @@ def test_reimport_is_idempotent(db):
     assert postgis.read_layer(db, "imports", "import_id = %s", (second,))["routes_replaced"].item() == 30
 
 
-def test_overlapping_exports_replace_by_route_id(db):
+def test_overlapping_exports_replace_by_route_id(db, bulk):
     early = [route(i) for i in ids("r", range(10))]
     late = [route(i, variant=1) for i in ids("r", range(5, 15))]  # r005..r009 come back changed
-    write(db, *layers_of(early, "jan.csv"), file_name="jan.csv")
-    write(db, *layers_of(late, "feb.csv"), file_name="feb.csv")
+    write(db, *layers_of(early, "jan.csv"), file_name="jan.csv", bulk=bulk)
+    write(db, *layers_of(late, "feb.csv"), file_name="feb.csv", bulk=bulk)
     expected, _ = layers_of(early[:5] + late)
     for table in ("route_lines", "route_points", "route_legs", "places"):  # rows are numbered per file
         assert_same(postgis.read_layer(db, table), expected[table], table, ignore=("source_row",))
@@ -265,7 +281,7 @@ def test_overlapping_exports_replace_by_route_id(db):
         ("feb.csv", "rejected", ""), ("feb.csv", "warning", "r005"), ("jan.csv", "rejected", ""),
         ("jan.csv", "warning", "r000")]
     # re-importing jan.csv replaces its rejected rows and takes r005..r009 back to jan's version
-    write(db, *layers_of(early, "jan.csv"), file_name="jan.csv")
+    write(db, *layers_of(early, "jan.csv"), file_name="jan.csv", bulk=bulk)
     rejected = postgis.read_layer(db, "rejected_rows")
     assert sorted(zip(rejected["source_file"], rejected["route_id"].fillna(""))) == [
         ("feb.csv", ""), ("jan.csv", ""), ("jan.csv", "r000")]
@@ -302,9 +318,9 @@ BAD_ROWS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_ROWS))
-def test_failing_row_rolls_back(db, case):
+def test_failing_row_rolls_back(db, case, bulk):
     write(db, *layers_of([route(i) for i in ids("r", range(20))]))
-    before = snapshot(db)
+    before, defined = snapshot(db), indexes(db)
     layers, report = layers_of([route(i, variant=2) for i in ids("r", range(10, 30))])
     table, column, value = BAD_ROWS[case]
     bad = layers[table].copy()
@@ -313,8 +329,9 @@ def test_failing_row_rolls_back(db, case):
     bad.at[middle, column] = value
     layers[table] = bad
     with pytest.raises(postgis.PostgisError, match="rolled back, nothing was written"):
-        write(db, layers, report)
+        write(db, layers, report, bulk=bulk)
     assert snapshot(db) == before
+    assert indexes(db) == defined
 
 
 def test_non_integer_value_is_refused_before_writing(db):
@@ -358,12 +375,130 @@ def test_four_concurrent_importers_with_overlapping_data(db):
     assert sql(db, "SELECT count(*) FROM routes.imports")[0][0] == 12
 
 
-def test_contributor_sees_and_changes_only_its_own_rows(db, roles):
+def test_organisations_import_side_by_side_in_both_modes(db, roles):
+    """Four organisations import at once, two of them in bulk mode (which takes the tables):
+    the imports wait for each other where they must and never deadlock; each organisation
+    ends with its own routes."""
+    register(db, org_a="Org A", org_b="Org B")
+    who = [(roles["org_a"], None, True), (roles["org_b"], None, False), (db, "Org C", True), (db, "Org D", False)]
+    routes_of = [[route(i, variant=k) for i in ids("r", range(5 * k, 5 * k + 25))] for k in range(4)]
+    barrier = threading.Barrier(4)
+    errors, done = [], []
+
+    def importer(k):
+        uri, org, bulk = who[k]
+        layers, report = layers_of(routes_of[k], f"org-{k}.csv")
+        barrier.wait()
+        try:
+            for _ in range(3):
+                done.append(write(uri, layers, report, file_name=f"org-{k}.csv", organisation=org, bulk=bulk))
+        except Exception as exc:  # any failure is reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=importer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(done) == 12
+    for k, org in enumerate(["Org A", "Org B", "Org C", "Org D"]):
+        expected, _ = layers_of(routes_of[k], f"org-{k}.csv")
+        for table in RAW:
+            assert_same(postgis.read_layer(db, table, "organisation = %s", (org,)), expected[table], table)
+    assert sql(db, "SELECT count(*) FROM routes.bulk_import_state") == [(0,)]
+
+
+def test_bulk_mode_is_ended_or_nothing_commits(db, roles):
+    """A transaction that began bulk mode (which drops indexes) cannot commit without ending it,
+    and the functions only act on the calling transaction's own import."""
+    register(db, org_a="Org A")
+    write(roles["org_a"], *layers_of([route(i) for i in ids("r", range(5))], "a.csv"), file_name="a.csv")
+    import_a = sql(db, "SELECT import_id FROM routes.imports")[0][0]
+    defined = indexes(db)
+    with contextlib.closing(postgis.connect(roles["org_a"])) as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT routes.begin_bulk_import()")
+            with pytest.raises(psycopg2.Error, match="not begun by this transaction"):
+                cur.execute("SELECT routes.end_bulk_import(%s)", (import_a,))
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("SELECT routes.begin_bulk_import()")
+        with pytest.raises(psycopg2.Error, match="did not end"):
+            conn.commit()
+        with conn.cursor() as cur, pytest.raises(psycopg2.Error, match="not begun by this transaction"):
+            cur.execute("SELECT routes.finish_import(%s, 1, 1, 0, 0)", (import_a,))
+    assert indexes(db) == defined
+    assert sql(db, "SELECT rows_in FROM routes.imports") == [(6,)]
+    for function in ("begin_bulk_import()", f"end_bulk_import({import_a})", f"finish_import({import_a}, 1, 1, 0, 0)"):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            sql(roles["analyst"], f"SELECT routes.{function}")
+
+
+def test_bulk_mode_is_chosen_for_large_imports(db, monkeypatch):
+    """Bulk mode when the export has at least BULK_MIN_ROWS rows and at least half as many
+    as the store holds routes (the decision is the store's size, never the data's content)."""
+    write(db, *layers_of([route(i) for i in ids("r", range(40))]))
+    sql(db, "ANALYZE routes.route_lines")
+    monkeypatch.setattr(postgis, "BULK_MIN_ROWS", 10)
+    chosen = {}
+    for rows in (5, 15, 20, 60, None):
+        with postgis.PostgisWriter(db, file_name="x.csv", file_sha256=SHA, expected_rows=rows) as writer:
+            chosen[rows] = writer.bulk
+    assert chosen == {5: False, 15: False, 20: True, 60: True, None: False}
+    assert sql(db, "SELECT count(*) FROM routes.imports") == [(1,)]  # closed without commit: nothing recorded
+
+
+def test_binary_copy_round_trips_every_kind_of_value(db):
+    """pgcopy's binary COPY against the server: NULLs, empty and awkward text, integer and
+    float extremes, NaN as NULL, points (-0.0 kept), lines of any length, an empty point."""
+    from trafficking_routes.routes_plugin.core import pgcopy
+
+    text = pd.Series(["", None, "tab\tnew\nline \\ back", "ü Mji wa Kale 🚌", "x" * 70_000, "a"], dtype=object)
+    int2 = pd.array([0, None, -32768, 32767, 1, 1], dtype="Int64")
+    int4 = pd.array([0, None, -2 ** 31, 2 ** 31 - 1, 7, 7], dtype="Int64")
+    int8 = pd.array([0, None, -2 ** 63, 2 ** 63 - 1, 7, 7], dtype="Int64")
+    flt = pd.Series([0.0, None, float("nan"), -1e308, 1.5, 2.5e-300])
+    flt4 = pd.Series([0.0, None, float("nan"), -1e30, 1.5, 0.25])
+    booleans = pd.array([True, None, False, True, True, False], dtype="boolean")
+    geoms = np.array([shapely.Point(-0.0, 1.5), None, shapely.LineString([(0, 0), (1, 1), (2, 0)]),
+                      shapely.LineString([(0, 0), (1, 1)]), shapely.Point(-0.0, 1.5), shapely.Point()], dtype=object)
+    columns = [("text", text), ("int2", int2), ("int4", int4), ("int8", int8), ("float8", flt), ("float4", flt4),
+               ("bool", booleans), ("geometry", geoms)]
+    data = pgcopy.binary_copy(columns)
+    with contextlib.closing(postgis.connect(db)) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE t (a text, b int2, c int4, d int8, e float8, f float4, g bool, h geometry)")
+        cur.copy_expert("COPY t FROM STDIN (FORMAT binary)", io.BytesIO(data))
+        cur.execute("SELECT a, b, c, d, e, f, g, encode(ST_AsEWKB(h, 'NDR'), 'hex') FROM t")
+        got = cur.fetchall()
+    assert [r[0] for r in got] == [None if v is None else v for v in text]
+    assert [r[1] for r in got] == [None if pd.isna(v) else v for v in int2]
+    assert [r[2] for r in got] == [None if pd.isna(v) else v for v in int4]
+    assert [r[3] for r in got] == [None if pd.isna(v) else v for v in int8]
+    assert [r[4] for r in got] == [0.0, None, None, -1e308, 1.5, 2.5e-300]
+    assert [r[5] for r in got] == [0.0, None, None, pytest.approx(-1e30, rel=1e-6), 1.5, 0.25]
+    assert [r[6] for r in got] == [True, None, False, True, True, False]
+    expected = [None if g is None else shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True).lower()
+                for g in geoms]
+    assert [r[7] for r in got] == expected
+    assert got[0][7] == expected[0] and "0000000000000080" in expected[0]  # the sign of -0.0 went through
+    for udt, bad in (("int4", pd.array([2 ** 31], dtype="Int64")), ("int2", pd.Series([40_000])),
+                     ("int4", pd.Series([2.5])), ("float4", pd.Series([1e300]))):
+        with pytest.raises(pgcopy.CopyValueError, match="column 0"):
+            pgcopy.binary_copy([(udt, bad)])
+
+
+def test_contributor_sees_and_changes_only_its_own_rows(db, roles, bulk):
     register(db, org_a="Org A", org_b="Org B")
     a_routes = [route(i) for i in ids("r", range(0, 12))]
     b_routes = [route(i, variant=5) for i in ids("r", range(6, 20))]  # same ids r006..r011, another organisation
-    write(roles["org_a"], *layers_of(a_routes, "a.csv"), file_name="a.csv")
-    write(roles["org_b"], *layers_of(b_routes, "b.csv"), file_name="b.csv")
+    write(roles["org_a"], *layers_of(a_routes, "a.csv"), file_name="a.csv", bulk=bulk)
+    write(roles["org_b"], *layers_of(b_routes, "b.csv"), file_name="b.csv", bulk=bulk)
+    # B re-imports in bulk: A's routes of the same ids and A's rejected rows stay as they were
+    a_before = {t: sql(db, f"SELECT count(*) FROM routes.{t} WHERE organisation = 'Org A'")[0][0] for t in RAW}
+    write(roles["org_b"], *layers_of(b_routes, "b.csv"), file_name="b.csv", bulk=bulk)
+    assert {t: sql(db, f"SELECT count(*) FROM routes.{t} WHERE organisation = 'Org A'")[0][0] for t in RAW} \
+        == a_before
     # the administrator sees both organisations; the shared ids are separate routes
     lines = postgis.read_layer(db, "route_lines")
     assert lines.groupby("organisation").size().to_dict() == {"Org A": 12, "Org B": 14}
