@@ -56,22 +56,28 @@ def _org(value) -> str | None:
 
 
 def signatures(routes: pd.DataFrame, stops: pd.DataFrame) -> pd.Series:
-    """The duplicate signature of each route (index of ``routes``)."""
-    # each route's places in stop order (the order of the routes themselves does not matter here)
-    order = np.argsort(stops["seq"].to_numpy(), kind="stable") if "seq" in stops.columns else np.arange(len(stops))
-    route_ids = stops["route_id"].to_numpy(dtype=object)[order].tolist()
+    """The duplicate signature of each route (index of ``routes``): its places in stop
+    order, its year and its set of exploitation types, ``"p→q|2019|labour;sexual"``."""
+    # each route's places in stop order (the order of the routes themselves does not matter here):
+    # the stops sorted by route, then seq, and cut where the route changes
+    route_codes, route_ids = pd.factorize(stops["route_id"].to_numpy(dtype=object))
+    seq = stops["seq"].to_numpy() if "seq" in stops.columns else np.zeros(len(stops), dtype=np.int64)
+    order = np.lexsort((np.arange(len(stops)), seq, route_codes))
     keys = stops["place_key"].astype(str).to_numpy(dtype=object)[order].tolist()
-    places_of: dict[str, list[str]] = {}
-    for rid, key in zip(route_ids, keys):
-        places_of.setdefault(rid, []).append(key)
-    seq = {rid: "→".join(keys) for rid, keys in places_of.items()}
+    sorted_codes = route_codes[order]
+    cuts = np.flatnonzero(np.diff(sorted_codes)) + 1
+    starts, ends = np.r_[0, cuts].tolist(), np.r_[cuts, len(keys)].tolist()
+    joined = ["→".join(keys[a:b]) for a, b in zip(starts, ends)] if len(keys) else []
+    seq_of = dict(zip(route_ids[sorted_codes[starts]].tolist() if len(keys) else [], joined))
     year = routes["year"] if "year" in routes.columns else pd.Series(np.nan, index=routes.index)
     year = pd.to_numeric(year, errors="coerce").astype("float64").to_numpy()
+    known = ~np.isnan(year)
+    years = np.where(known, np.where(known, year, 0).astype(np.int64).astype(str), "").tolist()
     types = routes["exploitation_types"] if "exploitation_types" in routes.columns else pd.Series("", index=routes.index)
     codes, cells = pd.factorize(types.fillna("").astype(str))  # each distinct cell sorted once
-    type_sets = [";".join(sorted({x.strip() for x in ty.split(";") if x.strip()})) for ty in cells]
-    out = [f"{seq.get(rid, '')}|{'' if np.isnan(y) else int(y)}|{type_sets[c] if c >= 0 else ''}"
-           for rid, y, c in zip(routes["route_id"].tolist(), year, codes.tolist())]
+    type_sets = [";".join(sorted({x.strip() for x in ty.split(";") if x.strip()})) for ty in cells] + [""]
+    out = [f"{seq_of.get(rid, '')}|{y}|{type_sets[c]}"
+           for rid, y, c in zip(routes["route_id"].tolist(), years, codes.tolist())]
     return pd.Series(out, index=routes.index, dtype=object)
 
 
