@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
@@ -187,11 +188,19 @@ def build_grid(rows: Iterable[tuple[int, list]], name: str, kind: str, pick_head
     if headers is None:
         raise ReadError(Problem(name, None, None, None, "file is empty"))
     width = max([len(headers)] + [c.shape[1] - 1 for c in chunks])
-    headers = headers + [""] * (width - len(headers))
     if chunks:
         data = pd.concat(chunks, ignore_index=True).reindex(columns=[*range(width), "source_row"])
     else:
         data = pd.DataFrame({i: [] for i in range(width)} | {"source_row": []})
+    return _finish_grid(name, kind, headers, data, problems, rows_read, header_rows)
+
+
+def _finish_grid(name: str, kind: str, headers: list[str], data: pd.DataFrame, problems: list[Problem],
+                 rows_read: int, header_rows: list[int]) -> Grid:
+    """The Grid of the data rows ``data`` (columns 0..n-1 and source_row): notes below
+    the data skipped, cells as strings."""
+    width = data.shape[1] - 1
+    headers = headers + [""] * (width - len(headers))
     # notes, sources and totals below the data: skipped, with the blank rows before them
     cells = data.drop(columns="source_row")
     n_notes = 0
@@ -343,11 +352,15 @@ def read_csv_grid(path: Path, encoding: str | None = None, pick_header=None) -> 
             except csv.Error as exc:
                 raise ReadError(Problem(name, number + 1, None, None, f"cannot read the CSV ({exc})"))
 
+    grid = None
+    if ARROW_CSV and encoding.replace("_", "-").lower() in ("utf-8", "utf-8-sig"):
+        grid = _arrow_grid(path, name, delimiter, bool(sep_line), pick_header)
     replaced = _REPLACEMENTS.count
-    problems: list[Problem] = []
-    with _field_size_limit(2 ** 31 - 1):
-        grid = build_grid(rows(), name, "csv", pick_header)
-    grid.problems += problems
+    if grid is None:  # the csv module, record by record: any encoding, ragged rows, what Arrow refuses
+        problems: list[Problem] = []
+        with _field_size_limit(2 ** 31 - 1):
+            grid = build_grid(rows(), name, "csv", pick_header)
+        grid.problems += problems
     replaced = _REPLACEMENTS.count - replaced
     if guessed or encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
         grid.problems.insert(0, Problem(name, None, None, None,
@@ -356,6 +369,116 @@ def read_csv_grid(path: Path, encoding: str | None = None, pick_header=None) -> 
                                         + ": check that accented names look right", "warning"))
     if replaced:
         _warn_replacements(grid, name)
+    return grid
+
+
+#: read valid UTF-8 files with Arrow's C++ CSV reader (the same records as the csv module; see _arrow_grid)
+ARROW_CSV = True
+#: column names Arrow is told to read as text (a file with more columns is read by the csv module)
+_ARROW_MAX_COLUMNS = 20_000
+
+
+def _arrow_table(path: Path, delimiter: str, skip_first: bool):
+    """Every record of a UTF-8 file as a pyarrow table of raw text cells; None when the
+    csv module must read it (no pyarrow, rows of different lengths, anything Arrow refuses)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return None
+    odd: list = []
+
+    def invalid(row):  # a row of another length than the first: the csv module reads the file
+        odd.append(row)
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, skip_rows=int(skip_first),
+                                          block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                            escape_char=False, newlines_in_values=True,
+                                            ignore_empty_lines=False, invalid_row_handler=invalid),
+            convert_options=pcsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(_ARROW_MAX_COLUMNS)},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if odd or table.num_columns == 0 or any(t != pa.string() for t in table.schema.types):
+        return None
+    return table
+
+
+def _arrow_grid(path: Path, name: str, delimiter: str, skip_first: bool, pick_header) -> Grid | None:
+    """:func:`build_grid` of a UTF-8 CSV read whole by Arrow, with the same records,
+    row numbers, header choice and problems as the csv module's record-by-record
+    path (tests/core/test_readers.py compares them on every file of the corpus);
+    None when that path must read it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .headers import HEADER_SCAN_ROWS
+
+    table = _arrow_table(path, delimiter, skip_first)
+    if table is None:
+        return None
+    raw = [c.combine_chunks() for c in table.columns]
+    cols = [pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+            for t in (pc.utf8_trim(c, _TRIM) for c in raw)]
+    n = table.num_rows
+    number0 = 1  # records are numbered from 1, as the csv module does (a "sep=" line not among them)
+    blank = np.ones(n, dtype=bool)
+    for c in cols:
+        blank &= c.is_null().to_numpy(zero_copy_only=False)
+    filled = np.flatnonzero(~blank)
+    if not len(filled):
+        raise ReadError(Problem(name, None, None, None, "file is empty"))
+
+    def rows(start: int, stop: int) -> list[list]:
+        """Stripped cells (None for empty) of records start..stop-1."""
+        return [list(r) for r in zip(*(c.slice(start, stop - start).to_pylist() for c in cols))]
+
+    problems: list[Problem] = []
+    # a quoted cell holding lines that look like rows (a quote never closed): as the record-by-record path
+    multiline = np.zeros(n, dtype=bool)
+    for c in raw:
+        multiline |= pc.match_substring(c, "\n").to_numpy(zero_copy_only=False)
+    first_cells = rows(filled[0], filled[0] + 1)[0]
+    spanning = pa.array(np.flatnonzero(multiline & (np.arange(n) > filled[0])), type=pa.int64())
+    for k, cells in zip(spanning.to_pylist(), zip(*(c.take(spanning).to_pylist() for c in cols))):
+        swallowed = _swallowed_rows(name, number0 + k, first_cells, list(cells), delimiter)
+        if swallowed:
+            problems.append(swallowed)
+    # the header among the first HEADER_SCAN_ROWS non-blank records
+    last_scanned = filled[min(HEADER_SCAN_ROWS, len(filled)) - 1]
+    scanned = rows(filled[0], last_scanned + 1)
+    candidates = [(number0 + int(k), scanned[k - filled[0]]) for k in filled[filled <= last_scanned].tolist()]
+    i, n_header, headers = (pick_header or first_nonblank)(candidates)
+    header_rows = [number for number, _ in candidates[i:i + n_header]]
+    above: list[Problem] = []
+    for number, cells in candidates[:i]:
+        text = " | ".join(c for c in cells if c)
+        above.append(Problem(name, number, None, text, f"above the header (row {header_rows[0]}): "
+                             "a title or note, not a route; skipped", "skipped"))
+    # the data: non-blank records after the header; blank ones between them are rejected rows
+    region = np.arange(n) > header_rows[-1] - number0
+    data_at = np.flatnonzero(region & ~blank)
+    gaps = np.flatnonzero(region & blank)
+    if len(data_at):
+        gaps = gaps[gaps < data_at[-1]]
+    else:
+        gaps = gaps[:0]
+    blank_rows = [Problem(name, number0 + int(k), None, None, "blank row", "rejected") for k in gaps.tolist()]
+    rows_read = len(data_at) + len(gaps)
+    width = max(len(headers), len(cols) if len(data_at) else 0)
+    take = pa.array(data_at, type=pa.int64())
+    data = pd.DataFrame({j: pd.arrays.ArrowStringArray(cols[j].take(take) if j < len(cols)
+                                                       else pa.nulls(len(data_at), pa.string()))
+                         for j in range(width)}, columns=[*range(width)])
+    data["source_row"] = (number0 + data_at).astype(np.int64)
+    grid = _finish_grid(name, "csv", list(headers), data, above + blank_rows, rows_read, header_rows)
+    grid.problems += problems
     return grid
 
 
