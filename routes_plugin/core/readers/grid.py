@@ -378,11 +378,15 @@ ARROW_CSV = True
 _ARROW_MAX_COLUMNS = 20_000
 
 
-def _arrow_table(path: Path, delimiter: str, skip_first: bool):
-    """Every record of a UTF-8 file as a pyarrow table of raw text cells; None when the
-    csv module must read it (no pyarrow, rows of different lengths, anything Arrow refuses)."""
+def _arrow_columns(path: Path, delimiter: str, skip_first: bool):
+    """Every record of a UTF-8 file as columns of text cells, trimmed like the csv
+    module's path trims them (empty cells null), read batch by batch by Arrow so
+    that only one batch of raw text is held at a time; None when the csv module
+    must read the file (no pyarrow, rows of different lengths, anything Arrow
+    refuses)."""
     try:
         import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.csv as pcsv
     except ImportError:
         return None
@@ -392,22 +396,31 @@ def _arrow_table(path: Path, delimiter: str, skip_first: bool):
         odd.append(row)
         return "skip"
 
+    parts: list[list] = []
+    empty = pa.scalar(None, pa.string())
     try:
-        table = pcsv.read_csv(
+        reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(autogenerate_column_names=True, skip_rows=int(skip_first),
-                                          block_size=1 << 24),
+                                          block_size=1 << 23),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
                                             escape_char=False, newlines_in_values=True,
                                             ignore_empty_lines=False, invalid_row_handler=invalid),
             convert_options=pcsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(_ARROW_MAX_COLUMNS)},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if not reader.schema.names or any(t != pa.string() for t in reader.schema.types):
+            return None
+        for batch in reader:
+            parts.append([pc.if_else(pc.equal(t, ""), empty, t) for t in
+                          (pc.utf8_trim(c, _TRIM) for c in batch.columns)])
+            if odd:
+                return None
     except (pa.ArrowException, OSError, ValueError):
         return None
-    if odd or table.num_columns == 0 or any(t != pa.string() for t in table.schema.types):
+    if odd or not parts:
         return None
-    return table
+    return [pa.chunked_array([part[j] for part in parts], pa.string()) for j in range(len(parts[0]))]
 
 
 def _arrow_grid(path: Path, name: str, delimiter: str, skip_first: bool, pick_header) -> Grid | None:
@@ -420,13 +433,10 @@ def _arrow_grid(path: Path, name: str, delimiter: str, skip_first: bool, pick_he
 
     from .headers import HEADER_SCAN_ROWS
 
-    table = _arrow_table(path, delimiter, skip_first)
-    if table is None:
+    cols = _arrow_columns(path, delimiter, skip_first)
+    if cols is None:
         return None
-    raw = [c.combine_chunks() for c in table.columns]
-    cols = [pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
-            for t in (pc.utf8_trim(c, _TRIM) for c in raw)]
-    n = table.num_rows
+    n = len(cols[0])
     number0 = 1  # records are numbered from 1, as the csv module does (a "sep=" line not among them)
     blank = np.ones(n, dtype=bool)
     for c in cols:
@@ -441,9 +451,10 @@ def _arrow_grid(path: Path, name: str, delimiter: str, skip_first: bool, pick_he
 
     problems: list[Problem] = []
     # a quoted cell holding lines that look like rows (a quote never closed): as the record-by-record path
+    # (which looks for them among the trimmed cells of records over several lines)
     multiline = np.zeros(n, dtype=bool)
-    for c in raw:
-        multiline |= pc.match_substring(c, "\n").to_numpy(zero_copy_only=False)
+    for c in cols:
+        multiline |= pc.fill_null(pc.match_substring(c, "\n"), False).to_numpy(zero_copy_only=False)
     first_cells = rows(filled[0], filled[0] + 1)[0]
     spanning = pa.array(np.flatnonzero(multiline & (np.arange(n) > filled[0])), type=pa.int64())
     for k, cells in zip(spanning.to_pylist(), zip(*(c.take(spanning).to_pylist() for c in cols))):
@@ -472,8 +483,12 @@ def _arrow_grid(path: Path, name: str, delimiter: str, skip_first: bool, pick_he
     blank_rows = [Problem(name, number0 + int(k), None, None, "blank row", "rejected") for k in gaps.tolist()]
     rows_read = len(data_at) + len(gaps)
     width = max(len(headers), len(cols) if len(data_at) else 0)
-    take = pa.array(data_at, type=pa.int64())
-    data = pd.DataFrame({j: pd.arrays.ArrowStringArray(cols[j].take(take) if j < len(cols)
+    if len(data_at) and data_at[-1] - data_at[0] + 1 == len(data_at):  # one run of rows: no copy
+        pick = lambda c: c.slice(int(data_at[0]), len(data_at))  # noqa: E731
+    else:
+        take = pa.array(data_at, type=pa.int64())
+        pick = lambda c: c.take(take)  # noqa: E731
+    data = pd.DataFrame({j: pd.arrays.ArrowStringArray(pick(cols[j]) if j < len(cols)
                                                        else pa.nulls(len(data_at), pa.string()))
                          for j in range(width)}, columns=[*range(width)])
     data["source_row"] = (number0 + data_at).astype(np.int64)

@@ -1,6 +1,7 @@
 """The Victim-Journey-Tracker-style export: one row per route, columns per the profile."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .base import CANONICAL_FIELDS, Problem, RawTable
@@ -53,7 +54,11 @@ def repeated_headers(grid: Grid, file: str) -> tuple[pd.DataFrame, list[Problem]
     cells = grid.data
     if not named or cells.empty:
         return cells, []
-    again = pd.concat([cells[pos].eq(h).fillna(False) for pos, h in named], axis=1).all(axis=1).to_numpy(dtype=bool)
+    again = np.ones(len(cells), dtype=bool)
+    for pos, h in named:  # column by column (a row-wise all() would make an object per cell)
+        again &= cells[pos].eq(h).fillna(False).to_numpy(dtype=bool)
+    if not again.any():
+        return cells, []
     problems = [Problem(file, int(r), None, None, "this row repeats the header row (were files joined?): not a route")
                 for r in cells.loc[again, "source_row"]]
     return cells[~again], problems
