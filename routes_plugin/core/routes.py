@@ -247,13 +247,11 @@ def _route_ids(cx: _Context, f: pd.DataFrame, seen: dict[str, int]) -> tuple[pd.
                                          f.loc[missing, content_cols].itertuples(index=False, name=None)]
     rows["route_id"] = rows["route_id"].astype(str)
     ids, source_rows = rows["route_id"].tolist(), rows["source_row"].tolist()
-    first_row: dict[str, int] = {}
-    for rid, r in zip(ids, source_rows):
-        first_row.setdefault(rid, r)
     dup = rows["route_id"].duplicated(keep="first").to_numpy() | np.fromiter((rid in seen for rid in ids), bool,
                                                                              len(ids))
-    first_row.update(seen)
-    seen.update({k: v for k, v in first_row.items() if k not in seen})
+    for rid, r in zip(ids, source_rows):  # only this chunk's ids: seen holds every earlier chunk's
+        seen.setdefault(rid, r)
+    first_row = seen  # the first row of every id, this chunk's included
     if dup.any():
         had_id = given.notna().to_numpy()[dup]
         dup_ids = [ids[i] for i in np.flatnonzero(dup)]
