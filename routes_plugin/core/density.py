@@ -275,8 +275,14 @@ def _uniform_runs(col, row, w, shape, radius, pixel_size, buffer, value, report)
     whole cost.)"""
     rows, cols = shape
     wide = cols + 1
-    diff = _ScatterSum(rows * wide)
     reach = radius / pixel_size  # the radius in pixels
+    # whole weights add up exactly in any order: points at the same spot (stops at one town) are
+    # one point of their summed weight (the same sums, fewer runs)
+    whole = bool(np.all(w == np.round(w))) and float(np.abs(w).sum()) * (2 * buffer + 3) < 2.0 ** 52
+    if whole and len(w) > 1:
+        spots, where = np.unique(np.stack([col, row], axis=1), axis=0, return_inverse=True)
+        if len(spots) < len(w):
+            col, row, w = spots[:, 0], spots[:, 1], np.bincount(where.ravel(), w, minlength=len(spots))
     order = np.lexsort((col, np.floor(row)))  # row by row: the scattered sums stay near each other in memory
     col, row, w = col[order], row[order], w[order]
     base = np.floor(row).astype(np.int64)
@@ -292,6 +298,14 @@ def _uniform_runs(col, row, w, shape, radius, pixel_size, buffer, value, report)
         jobs += [(which, np.arange(-inner, inner + 1), False), (which, edge, True)]
     parts = [(which[sl], ky, checked) for which, ky, checked in jobs for sl in _chunks(which.size, ky.size)]
     r2 = radius * radius
+    total = _run_parts(parts, base, row, left, w, reach, radius, pixel_size, rows, cols, r2, report)
+    return value * np.cumsum(total.reshape(rows, wide), axis=1)[:, :cols]
+
+
+def _run_parts(parts, base, row, left, w, reach, radius, pixel_size, rows, cols, r2, report):
+    """The difference array (rows x cols + 1, flat) of the uniform kernel's runs of ``parts``."""
+    wide = cols + 1
+    diff = _ScatterSum(rows * wide)
     for n, (which, ky, checked) in enumerate(parts):
         r = base[which, None] + ky
         dy2 = r + 0.5
@@ -324,7 +338,7 @@ def _uniform_runs(col, row, w, shape, radius, pixel_size, buffer, value, report)
         diff.add(r + start.astype(np.int64), weight)
         diff.add(r + stop.astype(np.int64) + 1, -weight)
         report(0.1 + 0.85 * (n + 1) / len(parts))
-    return value * np.cumsum(diff.flush().reshape(rows, wide), axis=1)[:, :cols]
+    return diff.flush()
 
 
 def _fast_len(n: int) -> int:

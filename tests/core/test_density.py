@@ -226,3 +226,18 @@ def test_write_geotiff_is_whole_or_nothing(tmp_path, points, monkeypatch):
     with pytest.raises(FileWriteError, match="does not exist"):
         D.write_geotiff(tmp_path / "missing" / "d.tif", arr, grid, "")
     assert not (tmp_path / "missing").exists()
+
+
+def test_uniform_points_at_one_spot_add_up_exactly():
+    """Stops at the same town are summed into one point of their weight (whole weights add up
+    exactly in any order): the grid is QGIS's point by point, to the last bit."""
+    rng = np.random.default_rng(11)
+    towns = rng.uniform([0, 4000], [2000, 6000], (4, 2))
+    pick = rng.integers(0, 4, 300)
+    x, y = towns[pick, 0], towns[pick, 1]
+    w = rng.integers(1, 40, 300).astype(float)
+    expected, _ = qgis_loop(x, y, w, 257.3, 31.7, "uniform", "raw")
+    got, _ = D.kernel_density(x, y, w, 257.3, 31.7, "uniform", "raw")
+    assert np.array_equal(got, expected)
+    halves = D.kernel_density(x, y, w + 0.5, 257.3, 31.7, "uniform", "raw")[0]  # fractional: point by point
+    assert np.allclose(halves, qgis_loop(x, y, w + 0.5, 257.3, 31.7, "uniform", "raw")[0], rtol=1e-12)
