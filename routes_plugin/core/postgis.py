@@ -202,7 +202,7 @@ class _Pipeline:
                     return
                 if self.error is None:
                     job()
-            except BaseException as exc:  # noqa: B036 - handed to the caller's thread
+            except BaseException as exc:  # any error, cancellation included: handed to the caller's thread
                 self.error = exc
             finally:
                 self.jobs.task_done()

@@ -686,3 +686,39 @@ def test_killed_importer_leaves_the_database_as_before(db, tmp_path, phase):
     # nothing is left locked: the next import of the same routes goes through
     write(db, *layers_of([route(i, variant=3) for i in ids("r", range(20, 80))], "again.csv"), file_name="again.csv")
     assert len(postgis.read_layer(db, "route_lines")) == 80
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["streamed", "bulk"])
+def test_cancelled_load_leaves_the_store_as_it_was(db, bulk, monkeypatch):
+    """Cancelling the loader while chunks are still going in (the import thread busy) rolls
+    the whole import back: rows, the import record and, in bulk mode, the dropped indexes."""
+    from trafficking_routes.routes_plugin.core.loader import load_export
+
+    sample = REPO / "routes_plugin" / "data" / "sample"
+    write(db, *layers_of([route(i) for i in ids("r", range(10))]))
+    before, defined = snapshot(db), indexes(db)
+    real = postgis.PostgisWriter.__init__
+
+    def init(self, *args, **kw):
+        real(self, *args, **{**kw, "bulk": bulk})
+
+    monkeypatch.setattr(postgis.PostgisWriter, "__init__", init)
+
+    class Cancel:
+        checks = 0
+
+        def isCanceled(self):  # noqa: N802 (QGIS's name)
+            self.checks += 1
+            return self.checks > 12
+
+        def setProgress(self, p):  # noqa: N802
+            pass
+
+    with pytest.raises(InterruptedError):
+        load_export(sample / "kenya_routes_synthetic.csv", output=db, overrides=sample / "overrides.csv",
+                    chunk_rows=40, feedback=Cancel())
+    assert snapshot(db) == before and indexes(db) == defined
+    assert sql(db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'trafficking_routes' "
+                   "AND state <> 'idle' AND pid <> pg_backend_pid()") == [(0,)]
+    load_export(sample / "kenya_routes_synthetic.csv", output=db, overrides=sample / "overrides.csv", chunk_rows=40)
+    assert sql(db, "SELECT count(*) FROM routes.imports") == [(2,)]
