@@ -14,14 +14,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLUGINS = REPO / "build" / "test-plugins"
-PLUGINS.mkdir(parents=True, exist_ok=True)
-if not (PLUGINS / "trafficking_routes").exists():
-    (PLUGINS / "trafficking_routes").symlink_to(REPO, target_is_directory=True)
-sys.path.insert(0, str(PLUGINS))
+from bench_load import REPO, _plugins  # this folder is on the path of a script run from it
+
+sys.path.insert(0, str(_plugins()))
 
 TIMES: dict[str, float] = defaultdict(float)
 CALLS: dict[str, int] = defaultdict(int)

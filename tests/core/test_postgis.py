@@ -342,30 +342,41 @@ def test_non_integer_value_is_refused_before_writing(db):
     assert {n for n, _ in snapshot(db).values()} == {0}
 
 
-def test_four_concurrent_importers_with_overlapping_data(db):
-    # importer k brings routes 10k .. 10k+29: every route but the first and last ten comes from 2-3 importers
-    sets = [ids("r", range(10 * k, 10 * k + 30)) for k in range(4)]
-    everything = sorted(set().union(*sets))
-    expected, _ = layers_of([route(i) for i in everything])
-    barrier = threading.Barrier(4)
+def three_times_at_once(importer, n: int = 4) -> list:
+    """Run ``importer(k)()`` three times in each of ``n`` threads started together (``importer(k)``
+    prepares its data first); the import ids, after asserting that none failed."""
+    barrier = threading.Barrier(n)
     errors, done = [], []
 
-    def importer(k):
-        layers, report = layers_of([route(i) for i in sets[k]], f"export-{k}.csv")
+    def run(k):
+        go = importer(k)
         barrier.wait()
         try:
             for _ in range(3):
-                done.append(write(db, layers, report, file_name=f"export-{k}.csv"))
+                done.append(go())
         except Exception as exc:  # any failure is reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=importer, args=(k,)) for k in range(4)]
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors, errors
-    assert len(done) == 12
+    return done
+
+
+def test_four_concurrent_importers_with_overlapping_data(db):
+    # importer k brings routes 10k .. 10k+29: every route but the first and last ten comes from 2-3 importers
+    sets = [ids("r", range(10 * k, 10 * k + 30)) for k in range(4)]
+    everything = sorted(set().union(*sets))
+    expected, _ = layers_of([route(i) for i in everything])
+
+    def importer(k):
+        layers, report = layers_of([route(i) for i in sets[k]], f"export-{k}.csv")
+        return lambda: write(db, layers, report, file_name=f"export-{k}.csv")
+
+    assert len(three_times_at_once(importer)) == 12
     for table in ("route_lines", "route_points", "route_legs", "places"):
         assert_same(postgis.read_layer(db, table), expected[table], table, ignore=("source_row",))
     # every route's points and legs come from the import that wrote its line
@@ -382,26 +393,13 @@ def test_organisations_import_side_by_side_in_both_modes(db, roles):
     register(db, org_a="Org A", org_b="Org B")
     who = [(roles["org_a"], None, True), (roles["org_b"], None, False), (db, "Org C", True), (db, "Org D", False)]
     routes_of = [[route(i, variant=k) for i in ids("r", range(5 * k, 5 * k + 25))] for k in range(4)]
-    barrier = threading.Barrier(4)
-    errors, done = [], []
 
     def importer(k):
         uri, org, bulk = who[k]
         layers, report = layers_of(routes_of[k], f"org-{k}.csv")
-        barrier.wait()
-        try:
-            for _ in range(3):
-                done.append(write(uri, layers, report, file_name=f"org-{k}.csv", organisation=org, bulk=bulk))
-        except Exception as exc:  # any failure is reported below
-            errors.append(exc)
+        return lambda: write(uri, layers, report, file_name=f"org-{k}.csv", organisation=org, bulk=bulk)
 
-    threads = [threading.Thread(target=importer, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    assert len(done) == 12
+    assert len(three_times_at_once(importer)) == 12
     for k, org in enumerate(["Org A", "Org B", "Org C", "Org D"]):
         expected, _ = layers_of(routes_of[k], f"org-{k}.csv")
         for table in RAW:
