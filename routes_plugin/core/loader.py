@@ -103,8 +103,9 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
     The rows are parsed, built and written ``chunk_rows`` at a time. With
     ``output`` (a .gpkg path, or a ``postgresql://`` URI of the shared store,
     see docs/postgis.md) only ``places`` and ``rejected_rows`` stay in memory
-    (``LoadResult.layers``; rejected rows are written chunk by chunk too); without
-    it every layer does.
+    (``LoadResult.layers``; rejected rows are written chunk by chunk too) and
+    ``LoadResult.raw`` keeps the export's columns, problems and counts but not its
+    rows; without it every layer does, and every row.
     ``uncertain``: ``"stop"`` or ``"map"`` a column that only probably is a
     field (see :func:`~.readers.read_export`). ``row_limit``: only the first
     rows (a preview; use without ``output``).
@@ -157,6 +158,9 @@ def load_export(path, output=None, profile=None, sheet=None, fmt="auto", overrid
             if writer is not None:
                 writer.end_chunk()
             _check(feedback, f"{len(mapped_rows)} rows mapped so far")
+        if writer is not None:  # every row is in the layers: the export's cells are not needed to write the rest
+            chunk = journeys = layers = None
+            raw.frame = raw.frame.iloc[:0]
         out = {name: pd.concat(parts, ignore_index=True) for name, parts in kept.items() if name != "place_counts"}
         out["places"] = places(kept.get("place_counts", []))
         if writer is not None:
