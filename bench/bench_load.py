@@ -4,11 +4,15 @@ same run on the same machine:
 
 * into a new GeoPackage, against ``ogr2ogr`` converting a CSV of the same
   stop points (X/Y columns) to GeoPackage (goal <= 2x);
-* into the shared PostGIS store (one import: staging, replace by route id,
-  import log, one transaction), against ``ogr2ogr -f PostgreSQL`` of the same
-  points in COPY mode (``PG_USE_COPY=YES``) (goal <= 2x). The database is a
-  throwaway one on the project's own cluster (``scripts/postgis.sh testdb``);
-  BENCH_POSTGIS=0 skips this part.
+* into the shared PostGIS store (one import: binary COPY chunk by chunk while
+  the next is parsed, routes replaced by route id, import log, one transaction;
+  the store is new, so the import runs in bulk mode, see sql/005), against
+  ``ogr2ogr -f PostgreSQL`` of the same points in COPY mode
+  (``PG_USE_COPY=YES``) (goal <= 2x). The database is a throwaway one on the
+  project's own cluster (``scripts/postgis.sh testdb``); BENCH_POSTGIS=0 skips
+  this part.
+
+Where our time goes, step by step: ``bench/profile_load.py``.
 
 Prints the time ratios and our peak memory (goal <= 1.5 GB). BENCH_ROWS sets the
 row count (default 200,000: the whole of ``make bench`` stays well under 15 minutes
