@@ -28,7 +28,7 @@ once) and listed, but the earlier route's ``reports`` stays as written.
 """
 from __future__ import annotations
 
-import math
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,10 +42,29 @@ ORG_COLUMN = "reporting_org"
 
 @dataclass
 class DedupeState:
-    """Groups seen so far in one load: signature -> {organisation: [kept route ids ...]}."""
+    """What one load has seen so far, as integer codes (a million-row load keeps
+    no per-route Python objects beyond two integers per kept route):
+
+    - ``codes``: place key / year / set of exploitation types -> code;
+    - ``groups``: a route's signature (year code, types code, bytes of its place
+      codes in stop order) -> group number;
+    - ``orgs``: folded organisation -> number;
+    - ``counts``: ``group << 32 | organisation`` -> reports of that organisation so far;
+    - ``kept_len``: group -> routes kept (the most any one organisation reported);
+    - ``kept_rows``: ``group << 32 | k`` -> source row of the group's k-th kept route.
+    """
+    codes: dict = field(default_factory=dict)
     groups: dict = field(default_factory=dict)
-    kept_rows: dict = field(default_factory=dict)  #: route id -> its source row
+    orgs: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    kept_len: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    kept_rows: dict = field(default_factory=dict)
     merged: int = 0
+
+    def code(self, kind: str, values) -> np.ndarray:
+        """Codes of ``values`` (a list), the same over every chunk of the load."""
+        codes = self.codes
+        return np.fromiter((codes.setdefault((kind, v), len(codes)) for v in values), np.int64, len(values))
 
 
 def _org(value) -> str | None:
@@ -91,11 +110,95 @@ def _source_rows(routes: pd.DataFrame) -> list[list[int]]:
     return rows
 
 
+def _route_codes(routes: pd.DataFrame, stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """The route id of each route and of each stop as one code (-> codes of routes, of stops, how many)."""
+    both, ids = pd.factorize(pd.concat([routes["route_id"], stops["route_id"]], ignore_index=True))
+    return both[:len(routes)], both[len(routes):], len(ids)
+
+
+def _group_numbers(routes: pd.DataFrame, stops: pd.DataFrame, who: np.ndarray, state: DedupeState,
+                   codes: tuple[np.ndarray, np.ndarray, int]) -> np.ndarray:
+    """The group number of each route ``who`` selects: routes with the same signature (see
+    :func:`signatures`: the same places in stop order, year and set of exploitation types)
+    share one over every chunk of the load. The signature is kept as codes, not text.
+    ``codes``: :func:`_route_codes`."""
+    route_code, stop_code, n_ids = codes
+    # the places of each route id in stop order, as codes: one bytes slice per route id
+    seq = stops["seq"].to_numpy() if "seq" in stops.columns else np.zeros(len(stops), dtype=np.int64)
+    order = np.lexsort((np.arange(len(stops)), seq, stop_code))
+    pcodes, pkeys = pd.factorize(stops["place_key"].astype(str))
+    buf = state.code("place", pkeys.tolist())[pcodes][order].astype(np.int32).tobytes()
+    ends = np.cumsum(np.bincount(stop_code, minlength=n_ids)) * 4
+    starts, ends = (ends - np.bincount(stop_code, minlength=n_ids) * 4).tolist(), ends.tolist()
+    year = routes["year"] if "year" in routes.columns else pd.Series(np.nan, index=routes.index)
+    ycodes, years = pd.factorize(pd.to_numeric(year, errors="coerce").astype("float64").to_numpy())
+    year_code = state.code("year", [int(y) for y in years] + [None])[ycodes]  # blank (-1): the last
+    types = routes["exploitation_types"] if "exploitation_types" in routes.columns else pd.Series("", index=routes.index)
+    tcodes, cells = pd.factorize(types.fillna("").astype(str))  # each distinct cell made a set once
+    type_code = state.code("types", [";".join(sorted({x.strip() for x in ty.split(";") if x.strip()}))
+                                     for ty in cells] + [""])[tcodes]
+    groups = state.groups
+    sel = np.flatnonzero(who)
+    return np.fromiter((groups.setdefault((y, t, buf[starts[c]:ends[c]]), len(groups)) for y, t, c in
+                        zip(year_code[sel].tolist(), type_code[sel].tolist(), route_code[sel].tolist())),
+                       np.int64, len(sel))
+
+
+def _source_rows_text(routes: pd.DataFrame, extra: dict[int, list[int]]) -> list[str]:
+    """Each route's input rows as text, ``"12; 40"``: its ``source_rows`` when given, else its
+    ``source_row``, followed by the rows of the reports folded into it (``extra``: position -> rows)."""
+    text = routes["source_row"].to_numpy(dtype=np.int64).astype(str).tolist()
+    given = routes["source_rows"].tolist() if "source_rows" in routes.columns else None
+    if given is not None:
+        for i, v in enumerate(given):
+            if not pd.isna(v) and str(v).strip():
+                text[i] = "; ".join(str(int(x)) for x in str(v).split(";") if x.strip())
+    for i, rows in extra.items():
+        text[i] = "; ".join([text[i], *map(str, rows)]) if text[i] else "; ".join(map(str, rows))
+    return text
+
+
+def _places_in_groups(g: np.ndarray, o: np.ndarray, state: DedupeState):
+    """For reports of groups ``g`` by organisations ``o`` (in source order): ``c``, how many
+    reports of the same group by the same organisation came before in the load; ``kept``,
+    whether the report is a route of its own; ``before``, its group's routes kept before this
+    chunk. A report is kept when its organisation has now reported the group more often than
+    any organisation had before it (the routes kept so far: the largest such count); else it
+    folds into the group's c-th kept route."""
+    if not len(g):
+        return np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64)
+    key = (g << 32) | o
+    uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    prior = np.fromiter(map(state.counts.get, uk.tolist(), itertools.repeat(0)), np.int64, len(uk))
+    state.counts.update(zip(uk.tolist(), (prior + cnt).tolist()))
+    by_key = np.argsort(inv, kind="stable")
+    within = np.empty(len(key), np.int64)
+    within[by_key] = np.arange(len(key)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    c = prior[inv] + within
+    if len(state.kept_len) < len(state.groups):
+        state.kept_len = np.concatenate([state.kept_len, np.zeros(max(len(state.groups) - len(state.kept_len),
+                                                                      len(state.kept_len)), np.int64)])
+    before = state.kept_len[g]
+    by_group = np.argsort(g, kind="stable")
+    gs, vs = g[by_group], c[by_group] + 1
+    first = np.r_[True, gs[1:] != gs[:-1]]
+    shift = (np.cumsum(first) - 1) * (max(int(vs.max(initial=0)), int(before.max(initial=0))) + 1)
+    upto = np.maximum.accumulate(np.maximum(vs, before[by_group]) + shift) - shift  # most kept, this one included
+    had = np.where(first, before[by_group], np.r_[0, upto[:-1]])  # most kept before this one
+    kept = np.empty(len(g), bool)
+    kept[by_group] = vs > had
+    last = np.r_[first[1:], True]
+    state.kept_len[gs[last]] = upto[last]
+    return c, kept, before
+
+
 def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeState | None = None):
     """``journeys`` with duplicates across organisations folded (see the module
     docstring); routes gain ``reports``. ``raw_frame``: the reader's rows (with
     ``source_row`` and the organisation column); without an organisation
-    column nothing is merged. One pass over plain lists (no per-row pandas)."""
+    column nothing is merged. Arrays throughout: a route's place in its group
+    (kept, or folded into which kept route) follows from counts per group and
+    organisation, so no per-route Python work but one dictionary look-up."""
     routes, stops = journeys.routes, journeys.stops
     routes = routes.copy()
     routes["reports"] = np.ones(len(routes), dtype="int64")
@@ -105,56 +208,60 @@ def merge_duplicates(journeys, raw_frame: pd.DataFrame | None, state: DedupeStat
     state = state if state is not None else DedupeState()
     org_of = dict(zip(pd.to_numeric(raw_frame["source_row"], errors="coerce").tolist(),
                       raw_frame[ORG_COLUMN].tolist()))
-    source_row = [int(r) for r in routes["source_row"].tolist()]
+    source_row = routes["source_row"].to_numpy(dtype=np.int64)
     folded: dict = {}
-    orgs = [folded[o] if o in folded else folded.setdefault(o, _org(o)) for o in map(org_of.get, source_row)]
-    sig = signatures(routes, stops).tolist()
-    route_ids = routes["route_id"].tolist()
-    src = Path(journeys.source_file).name if journeys.source_file else ""
+    orgs = [folded[o] if o in folded else folded.setdefault(o, _org(o)) for o in map(org_of.get, source_row.tolist())]
+    who = np.fromiter((o is not None for o in orgs), bool, len(orgs))  # no organisation: never merged
+    sel = np.flatnonzero(who)
+    codes = _route_codes(routes, stops)
+    g = _group_numbers(routes, stops, who, state, codes)
+    o = np.fromiter((state.orgs.setdefault(x, len(state.orgs)) for x in orgs if x is not None), np.int64, len(sel))
+    c, kept, before = _places_in_groups(g, o, state)
+    # where each folded report goes: a kept route of this chunk, or of an earlier one
+    slot = (g << 32) | c
+    here = ~kept & (c >= before)
+    kept_slot = slot[kept]
+    kept_at = sel[kept]
+    look = np.argsort(kept_slot)
+    target = np.full(len(sel), -1, np.int64)
+    target[here] = kept_at[look[np.searchsorted(kept_slot, slot[here], sorter=look)]]
+    state.kept_rows.update(zip(kept_slot.tolist(), source_row[kept_at].tolist()))
+    dropped = sel[~kept]
+    folds, into = sel[here], target[here]
+    state.merged += len(dropped)
     drop = np.zeros(len(routes), bool)
-    pos = {rid: i for i, rid in enumerate(route_ids)}
-    rows_of = _source_rows(routes)
+    drop[dropped] = True
+    reports = routes["reports"].to_numpy().copy()
     low = pd.to_numeric(routes["cases_low"], errors="coerce").to_numpy(float).copy()
     high = pd.to_numeric(routes["cases_high"], errors="coerce").to_numpy(float).copy()
-    reports = routes["reports"].to_numpy().copy()
-    problems = []
-    for i, (s, org) in enumerate(zip(sig, orgs)):
-        if org is None:  # no organisation: never merged
-            continue
-        g = state.groups.setdefault(s, {"kept": [], "by_org": {}})
-        mine = g["by_org"].setdefault(org, 0)
-        g["by_org"][org] = mine + 1
-        if mine < len(g["kept"]):  # another organisation already reported this route: fold into it
-            target = g["kept"][mine]
-            drop[i] = True
-            state.merged += 1
-            j = pos.get(target)
-            kept_row = state.kept_rows.get(target)
-            here = j is not None and not drop[j]
-            if here:
-                reports[j] += 1
-                rows_of[j] = rows_of[j] + rows_of[i]
-                a, b = low[j], low[i]  # the larger estimate; blank only when both are
-                low[j] = b if math.isnan(a) else a if math.isnan(b) else max(a, b)
-                high[j] = np.nan if math.isnan(high[j]) or math.isnan(high[i]) else max(high[j], high[i])
-            # kept in an earlier chunk (already written): the row is listed as rejected, never lost
-            problems.append(Problem(src, source_row[i], ORG_COLUMN, None,
-                                    f"same route (stops, year, exploitation types) as row {kept_row}, reported by "
-                                    "another organisation: counted once", "warning" if here else "rejected"))
-        else:
-            g["kept"].append(route_ids[i])
-            state.kept_rows[route_ids[i]] = source_row[i]
+    np.add.at(reports, into, 1)
+    np.fmax.at(low, into, low[folds])  # the larger estimate; blank only when every one is
+    with np.errstate(invalid="ignore"):
+        np.maximum.at(high, into, high[folds])  # blank when any is
+    extra: dict[int, list[int]] = {}
+    if len(folds):
+        own = _source_rows(routes.iloc[folds]) if "source_rows" in routes.columns else \
+            [[r] for r in source_row[folds].tolist()]
+        for j, rows in zip(into.tolist(), own):
+            extra.setdefault(j, []).extend(rows)
+    src = Path(journeys.source_file).name if journeys.source_file else ""
+    kept_row = source_row[np.maximum(target, 0)]
+    earlier = ~kept & ~here
+    kept_row[earlier] = np.fromiter(map(state.kept_rows.__getitem__, slot[earlier].tolist()), np.int64,
+                                    int(earlier.sum()))
+    problems = [Problem(src, r, ORG_COLUMN, None, f"same route (stops, year, exploitation types) as row {k}, "
+                        "reported by another organisation: counted once", "warning" if h else "rejected")
+                for r, k, h in zip(source_row[dropped].tolist(), kept_row[~kept].tolist(), here[~kept].tolist())]
     routes["reports"] = reports
     routes["cases_low"] = pd.array(np.where(np.isnan(low), np.nan, low)).astype(routes["cases_low"].dtype) \
         if str(routes["cases_low"].dtype) != "object" else low
     routes["cases_high"] = pd.array(np.where(np.isnan(high), np.nan, high)).astype(routes["cases_high"].dtype) \
         if str(routes["cases_high"].dtype) != "object" else high
-    routes["source_rows"] = ["; ".join(map(str, rows)) for rows in rows_of]
-    keep = ~drop
-    journeys.routes = routes[keep].reset_index(drop=True)
-    kept_ids = set(journeys.routes["route_id"].tolist())
-    journeys.stops = stops[np.fromiter((rid in kept_ids for rid in stops["route_id"].tolist()), bool,
-                                       len(stops))].reset_index(drop=True)
+    routes["source_rows"] = _source_rows_text(routes, extra)
+    journeys.routes = routes[~drop].reset_index(drop=True)
+    kept_id = np.zeros(codes[2], bool)
+    kept_id[codes[0][~drop]] = True  # the stops of the routes kept
+    journeys.stops = stops[kept_id[codes[1]]].reset_index(drop=True)
     journeys.problems = [*journeys.problems, *problems]
     return journeys
 

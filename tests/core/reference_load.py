@@ -15,7 +15,7 @@ import pyogrio
 import shapely
 
 from trafficking_routes.routes_plugin.core import categories as cat
-from trafficking_routes.routes_plugin.core.dedupe import ORG_COLUMN, DedupeState, _org
+from trafficking_routes.routes_plugin.core.dedupe import ORG_COLUMN, _org
 from trafficking_routes.routes_plugin.core.gazetteer import Gazetteer
 from trafficking_routes.routes_plugin.core.geodesy import haversine_km
 from trafficking_routes.routes_plugin.core.layers import CRS, ROUTE_ATTRS, leg_modes
@@ -227,6 +227,15 @@ def parse_routes(raw: RawTable, gazetteer, unresolved: str = "reject", include_i
 
 
 # ----------------------------------------------------------------- dedupe.py
+class DedupeState:
+    """Groups seen so far in one load: signature -> {organisation: [kept route ids ...]}."""
+
+    def __init__(self):
+        self.groups: dict = {}
+        self.kept_rows: dict = {}  #: route id -> its source row
+        self.merged = 0
+
+
 def signatures(routes: pd.DataFrame, stops: pd.DataFrame) -> pd.Series:
     """The duplicate signature of each route (index of ``routes``)."""
     order = stops.sort_values(["route_id", "seq"], kind="stable") if "seq" in stops.columns else stops

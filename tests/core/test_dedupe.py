@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 import pandas as pd
 
 from trafficking_routes.routes_plugin.core import dedupe
@@ -69,3 +71,68 @@ def test_signature_is_order_sensitive():
     stops = pd.DataFrame({"route_id": ["a", "a", "b", "b"], "seq": [0, 1, 0, 1], "place_key": ["p", "q", "q", "p"]})
     sig = dedupe.signatures(routes, stops)
     assert sig[0] != sig[1] and sig[0].split("|")[2] == sig[1].split("|")[2]
+
+
+# --------------------------------------------------------------- the array merge against the per-route one
+def _reference():
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location("reference_load_dedupe", Path(__file__).with_name("reference_load.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REFERENCE = _reference()
+
+
+def _chunks(data, n_chunks):
+    """Random routes (few places, years, types, organisations: many duplicates) cut into chunks."""
+    import numpy as np
+    from trafficking_routes.routes_plugin.core.routes import Journeys
+    rng = np.random.default_rng(data)
+    n = int(rng.integers(1, 400))
+    places, orgs = ["KE:a", "KE:b", "UG:c", "TZ:d"], ["CSO A", " cso a", "CSO B", "CSO C", None, ""]
+    types = ["labour", "sexual; labour", "labour;sexual", "", None, " domestic "]
+    rows, stops, frame = [], [], []
+    for i in range(n):
+        row = 2 + i
+        k = int(rng.integers(0, 4))
+        rid = f"r{i}"
+        for s, p in enumerate(rng.choice(places, k).tolist()):
+            stops.append({"route_id": rid, "source_row": row, "seq": s, "place_key": p})
+        low = float(rng.choice([np.nan, 1, 5, 9]))
+        high = float(rng.choice([np.nan, low + 1])) if not np.isnan(low) else np.nan
+        given = rng.choice(["", f"{row}; {row + 1000}", f"{row};{row + 2000};"]) if rng.random() < 0.2 else None
+        rows.append({"source_row": row, "route_id": rid, "cases_low": low, "cases_high": high,
+                     "year": rng.choice([np.nan, 2019, 2020]), "exploitation_types": rng.choice(types),
+                     **({"source_rows": given} if given is not None else {})})
+        frame.append({"source_row": row, dedupe.ORG_COLUMN: rng.choice(orgs)})
+    routes = pd.DataFrame(rows)
+    if "source_rows" not in routes.columns:
+        routes["source_rows"] = None
+    routes["cases_low"] = routes["cases_low"].astype("Int64")
+    routes["cases_high"] = routes["cases_high"].astype("Int64")
+    routes["route_id"] = routes["route_id"].astype("str")
+    stops = pd.DataFrame(stops, columns=["route_id", "source_row", "seq", "place_key"])
+    frame = pd.DataFrame(frame)
+    cuts = sorted(set(rng.integers(0, n, n_chunks).tolist()) | {0, n})
+    for a, b in zip(cuts, cuts[1:]):
+        part = routes.iloc[a:b].reset_index(drop=True)
+        ids = set(part["route_id"])
+        yield lambda part=part, ids=ids: Journeys(
+            routes=part.copy(), stops=stops[stops["route_id"].isin(ids)].reset_index(drop=True).copy(),
+            source_file="x.csv"), frame
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_array_merge_is_the_per_route_merge(seed):
+    """Same routes kept, same folded counts, cases and rows, same notices, over chunks."""
+    new_state, old_state = dedupe.DedupeState(), REFERENCE.DedupeState()
+    for make, frame in _chunks(seed, n_chunks=seed % 5):
+        new = dedupe.merge_duplicates(make(), frame, new_state)
+        old = REFERENCE.merge_duplicates(make(), frame, old_state)
+        pd.testing.assert_frame_equal(new.routes, old.routes)
+        pd.testing.assert_frame_equal(new.stops, old.stops)
+        assert [vars(p) for p in new.problems] == [vars(p) for p in old.problems]
+    assert new_state.merged == old_state.merged
