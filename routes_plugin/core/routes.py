@@ -382,7 +382,12 @@ def _resolve_places(stops: pd.DataFrame, gazetteer, unresolved: str, home_countr
     adds ``status``, ``reason``, ``suggestions`` and :data:`PLACE_COLUMNS`."""
     key_cols = ["input_name", "country_input", "hint", "air"]
     stops[key_cols[:3]] = stops[key_cols[:3]].astype(object).where(stops[key_cols[:3]].notna(), None)
-    keys = stops[key_cols].drop_duplicates().reset_index(drop=True)
+    code = np.zeros(len(stops), dtype=np.int64)  # one code per distinct key (blank = blank), in order of first use
+    for c in key_cols:
+        part, values = pd.factorize(stops[c], use_na_sentinel=False)
+        code = pd.factorize(code * len(values) + part)[0]
+    first = np.flatnonzero(np.r_[True, code[1:] > np.maximum.accumulate(code)[:-1]]) if len(code) else code
+    keys = stops[key_cols].iloc[first].reset_index(drop=True)
     found = []
     for k, (name, country_input, hint, air) in enumerate(keys.itertuples(index=False, name=None)):
         if k % 500 == 0:
@@ -391,9 +396,11 @@ def _resolve_places(stops: pd.DataFrame, gazetteer, unresolved: str, home_countr
                                                            home_country, bool(air))
         found.append((status, reason, suggestions,
                       *(getattr(place, a, None) if place is not None else None for a in _PLACE_ATTRS)))
-    resolved = pd.concat([keys, pd.DataFrame(found, columns=["status", "reason", "suggestions", *PLACE_COLUMNS])],
-                         axis=1)
-    return stops.merge(resolved, on=key_cols, how="left", sort=False)
+    resolved = pd.DataFrame(found, columns=["status", "reason", "suggestions", *PLACE_COLUMNS])
+    out = stops.reset_index(drop=True)
+    for c in resolved.columns:  # each stop takes its key's row (a merge on four object columns, without one)
+        out[c] = resolved[c].array.take(code)
+    return out
 
 
 def _place_problems(cx: _Context, rows: pd.DataFrame, stops: pd.DataFrame, rejected: np.ndarray) -> pd.DataFrame:
