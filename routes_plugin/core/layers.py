@@ -198,13 +198,13 @@ def places(partials) -> gpd.GeoDataFrame:
 
 def rejected_rows(journeys: Journeys) -> pd.DataFrame:
     mapped = dict(zip(journeys.routes["source_row"], journeys.routes["route_id"]))
-    recs = [{"source_file": p.file, "source_row": p.row, "route_id": mapped.get(p.row),
-             "column": p.column, "value": None if p.value is None else str(p.value)[:1000], "reason": p.reason,
-             "suggestions": getattr(p, "suggestions", "") or "", "severity": p.severity}
-            for p in journeys.problems]
-    df = pd.DataFrame(recs, columns=["source_file", "source_row", "route_id", "column", "value", "reason",
-                                     "suggestions", "severity"])
-    df["source_row"] = df["source_row"].astype("Int64")
+    ps = journeys.problems
+    rows = [p.row for p in ps]
+    df = pd.DataFrame({"source_file": [p.file for p in ps], "source_row": pd.array(rows, dtype="Int64"),
+                       "route_id": [mapped.get(r) for r in rows], "column": [p.column for p in ps],
+                       "value": [None if p.value is None else str(p.value)[:1000] for p in ps],
+                       "reason": [p.reason for p in ps], "suggestions": [getattr(p, "suggestions", "") or "" for p in ps],
+                       "severity": [p.severity for p in ps]})  # column by column: no dict per problem
     text = ["source_file", "route_id", "column", "value", "reason", "suggestions", "severity"]
     return df.astype({c: "str" for c in text})
 
