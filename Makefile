@@ -68,7 +68,7 @@ translations: setup
 package: translations
 	$(PY) scripts/package.py
 
-# Every benchmark prints its ratio to a baseline measured in the same run (takes ~15 min)
+# Every benchmark prints its ratio to a baseline measured in the same run (takes ~20 min; the load bench at a million rows)
 bench: setup
 	$(PY) bench/run_all.py
 
