@@ -175,8 +175,9 @@ def _organisation(cur, organisation: str | None) -> str:
 #: an import runs in bulk mode (indexes built once at the end, see sql/005) when the export has at least
 #: this many rows and at least half as many as the store holds routes
 BULK_MIN_ROWS = 20_000
-#: chunks parsed ahead of the server (each waits, formatted, in memory)
-PIPELINE_DEPTH = 2
+#: jobs queued ahead of the server (each chunk is five: four layers' formatted COPY data, waiting in
+#: memory, and the move into the tables): two chunks, so the parser does not wait on every chunk's move
+PIPELINE_DEPTH = 10
 #: bytes psycopg2 reads at a time from a COPY buffer (large: few GIL hand-overs while sending)
 COPY_READ_SIZE = 16 << 20
 
