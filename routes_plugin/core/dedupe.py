@@ -74,6 +74,11 @@ def _org(value) -> str | None:
     return text or None
 
 
+def _type_set(cell: str) -> str:
+    """A cell of exploitation types as its set, in one spelling: ``"x; y"`` and ``"y;x"`` -> ``"x;y"``."""
+    return ";".join(sorted({x.strip() for x in cell.split(";") if x.strip()}))
+
+
 def signatures(routes: pd.DataFrame, stops: pd.DataFrame) -> pd.Series:
     """The duplicate signature of each route (index of ``routes``): its places in stop
     order, its year and its set of exploitation types, ``"p→q|2019|labour;sexual"``."""
@@ -94,7 +99,7 @@ def signatures(routes: pd.DataFrame, stops: pd.DataFrame) -> pd.Series:
     years = np.where(known, np.where(known, year, 0).astype(np.int64).astype(str), "").tolist()
     types = routes["exploitation_types"] if "exploitation_types" in routes.columns else pd.Series("", index=routes.index)
     codes, cells = pd.factorize(types.fillna("").astype(str))  # each distinct cell sorted once
-    type_sets = [";".join(sorted({x.strip() for x in ty.split(";") if x.strip()})) for ty in cells] + [""]
+    type_sets = [_type_set(ty) for ty in cells] + [""]
     out = [f"{seq_of.get(rid, '')}|{y}|{type_sets[c]}"
            for rid, y, c in zip(routes["route_id"].tolist(), years, codes.tolist())]
     return pd.Series(out, index=routes.index, dtype=object)
@@ -128,15 +133,15 @@ def _group_numbers(routes: pd.DataFrame, stops: pd.DataFrame, who: np.ndarray, s
     order = np.lexsort((np.arange(len(stops)), seq, stop_code))
     pcodes, pkeys = pd.factorize(stops["place_key"].astype(str))
     buf = state.code("place", pkeys.tolist())[pcodes][order].astype(np.int32).tobytes()
-    ends = np.cumsum(np.bincount(stop_code, minlength=n_ids)) * 4
-    starts, ends = (ends - np.bincount(stop_code, minlength=n_ids) * 4).tolist(), ends.tolist()
+    size = np.bincount(stop_code, minlength=n_ids) * 4
+    ends = np.cumsum(size)
+    starts, ends = (ends - size).tolist(), ends.tolist()
     year = routes["year"] if "year" in routes.columns else pd.Series(np.nan, index=routes.index)
     ycodes, years = pd.factorize(pd.to_numeric(year, errors="coerce").astype("float64").to_numpy())
     year_code = state.code("year", [int(y) for y in years] + [None])[ycodes]  # blank (-1): the last
     types = routes["exploitation_types"] if "exploitation_types" in routes.columns else pd.Series("", index=routes.index)
     tcodes, cells = pd.factorize(types.fillna("").astype(str))  # each distinct cell made a set once
-    type_code = state.code("types", [";".join(sorted({x.strip() for x in ty.split(";") if x.strip()}))
-                                     for ty in cells] + [""])[tcodes]
+    type_code = state.code("types", [_type_set(ty) for ty in cells] + [""])[tcodes]
     groups = state.groups
     sel = np.flatnonzero(who)
     return np.fromiter((groups.setdefault((y, t, buf[starts[c]:ends[c]]), len(groups)) for y, t, c in

@@ -386,7 +386,7 @@ def _resolve_places(stops: pd.DataFrame, gazetteer, unresolved: str, home_countr
     for c in key_cols:
         part, values = pd.factorize(stops[c], use_na_sentinel=False)
         code = pd.factorize(code * len(values) + part)[0]
-    first = np.flatnonzero(np.r_[True, code[1:] > np.maximum.accumulate(code)[:-1]]) if len(code) else code
+    first = np.unique(code, return_index=True)[1]  # codes are numbered in order of first use
     keys = stops[key_cols].iloc[first].reset_index(drop=True)
     found = []
     for k, (name, country_input, hint, air) in enumerate(keys.itertuples(index=False, name=None)):
